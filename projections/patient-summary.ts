@@ -1,0 +1,94 @@
+import type { StoredEvent } from '../src/event-store/types.js';
+import type { Address, Demographics, EmergencyContact, PatientEvent } from '../src/patients/events.js';
+import type { Projection } from './projection.js';
+
+export interface PatientSummaryRow {
+  patient_id: string;
+  mrn: string;
+  first_name: string;
+  last_name: string;
+  date_of_birth: string;
+  sex: string;
+  phone: string | null;
+  email: string | null;
+  address: Address | null;
+  blood_group: string | null;
+  genotype: string | null;
+  nationality: string | null;
+  emergency_contacts: EmergencyContact[];
+  active: boolean;
+  status_reason: string | null;
+  version: number;
+  position: number;
+  registered_at: Date;
+  updated_at: Date;
+}
+
+const COLUMN_OF: { [Field in keyof Demographics]: keyof PatientSummaryRow } = {
+  firstName: 'first_name',
+  lastName: 'last_name',
+  dateOfBirth: 'date_of_birth',
+  sex: 'sex',
+  phone: 'phone',
+  email: 'email',
+  address: 'address',
+  bloodGroup: 'blood_group',
+  genotype: 'genotype',
+  nationality: 'nationality',
+  emergencyContacts: 'emergency_contacts',
+};
+
+function demographicColumns(changes: Partial<Demographics>): Partial<PatientSummaryRow> {
+  return Object.fromEntries(
+    Object.entries(changes).map(([field, value]) => [COLUMN_OF[field as keyof Demographics], value]),
+  );
+}
+
+function fold(row: PatientSummaryRow | undefined, event: PatientEvent): PatientSummaryRow | undefined {
+  switch (event.type) {
+    case 'PatientRegistered': {
+      const { patientId, mrn, ...demographics } = event.data;
+      return {
+        patient_id: patientId,
+        mrn,
+        ...(demographicColumns(demographics) as Omit<PatientSummaryRow, 'patient_id' | 'mrn'>),
+        active: true,
+        status_reason: null,
+        version: 0,
+        position: 0,
+        registered_at: new Date(0),
+        updated_at: new Date(0),
+      };
+    }
+    case 'PatientDemographicsUpdated':
+      return row && { ...row, ...demographicColumns(event.data.changes) };
+    case 'PatientDeactivated':
+      return row && { ...row, active: false, status_reason: event.data.reason };
+    case 'PatientReactivated':
+      return row && { ...row, active: true, status_reason: event.data.reason };
+  }
+}
+
+export const patientSummary: Projection<PatientSummaryRow> = {
+  name: 'patient_summary',
+  eventTypes: ['PatientRegistered', 'PatientDemographicsUpdated', 'PatientDeactivated', 'PatientReactivated'],
+  columns: [
+    'patient_id', 'mrn', 'first_name', 'last_name', 'date_of_birth', 'sex', 'phone', 'email', 'address',
+    'blood_group', 'genotype', 'nationality', 'emergency_contacts', 'active', 'status_reason', 'version',
+    'position', 'registered_at', 'updated_at',
+  ],
+  key: 'patient_id',
+  jsonColumns: ['address', 'emergency_contacts'],
+  keyOf: (event) => event.streamId,
+  apply(row, stored) {
+    const next = fold(row, { type: stored.type, data: stored.data } as PatientEvent);
+    if (!next) return undefined;
+    return {
+      ...next,
+      version: stored.streamVersion,
+      position: stored.position,
+      registered_at: stored.type === 'PatientRegistered' ? stored.recordedAt : next.registered_at,
+      updated_at: stored.recordedAt,
+    };
+  },
+};

@@ -1,0 +1,9 @@
+import { patientSummary } from './patient-summary.js';
+import type { AnyProjection } from './projection.js';
+
+/** Every read model the workers keep up to date. */
+export const projections: readonly AnyProjection[] = [patientSummary];
+
+export function projectionNamed(name: string): AnyProjection | undefined {
+  return projections.find((projection) => projection.name === name);
+}

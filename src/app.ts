@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Kysely } from 'kysely';
+import type { Database } from './db.js';
+import { healthRoutes } from './health/routes.js';
+import { ANONYMOUS } from './http/actor.js';
+import type { AppDeps } from './http/deps.js';
+import { installProblemHandlers } from './http/problem.js';
+import { validatorCompiler } from './http/validation.js';
+import { loggerOptions } from './logger.js';
+import { patientCommandRoutes } from './patients/routes.js';
+import { patientQueryRoutes } from './patients/queries.js';
+
+export interface BuildAppOptions {
+  logger?: FastifyServerOptions['logger'];
+  loggerInstance?: FastifyServerOptions['loggerInstance'];
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export async function buildApp(deps: AppDeps & { kysely: Kysely<Database> }, options: BuildAppOptions = {}) {
+  const app = Fastify({
+    ...(options.loggerInstance
+      ? { loggerInstance: options.loggerInstance }
+      : { logger: options.logger ?? loggerOptions(deps.config.LOG_LEVEL) }),
+    // A caller's request id is kept when sane, so one id follows a request across systems.
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  installProblemHandlers(app);
+  app.decorateRequest('actor', null as never);
+  app.addHook('onRequest', async (request) => {
+    request.actor = ANONYMOUS;
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'PAMS — Patient Assessment & Management System',
+        version: '1',
+        description:
+          'Commands append events to an append-only store; queries read projections. Errors are RFC 9457 problem+json.',
+      },
+      tags: [
+        { name: 'patients', description: 'The patient record' },
+        { name: 'health', description: 'Liveness and readiness' },
+      ],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(healthRoutes(deps));
+  await app.register(
+    async (api) => {
+      await api.register(patientCommandRoutes(deps));
+      await api.register(patientQueryRoutes(deps));
+    },
+    { prefix: '/api/v1' },
+  );
+  return app;
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>;

@@ -1,0 +1,49 @@
+import pg from 'pg';
+import { Kysely, Migrator, PostgresDialect, type MigrationResultSet } from 'kysely';
+import { migrations } from '../migrations/index.js';
+import type { EventStoreTables } from './event-store/tables.js';
+import type { ProjectionTables } from '../projections/tables.js';
+
+export type Database = EventStoreTables & ProjectionTables;
+
+// Positions are bigint in SQL but stay far below 2^53; numbers are what every reader wants.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
+// Dates of birth are calendar dates: a Date object would shift them with the time zone.
+pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value);
+
+export interface Db {
+  pool: pg.Pool;
+  kysely: Kysely<Database>;
+  close(): Promise<void>;
+}
+
+export function connect(connectionString: string, poolSize = 20, applicationName = 'pams'): Db {
+  const pool = new pg.Pool({ connectionString, max: poolSize, application_name: applicationName });
+  // An idle client that loses its server (restart, failover) must not crash the process.
+  pool.on('error', () => {});
+  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  let closed: Promise<void> | undefined;
+  return {
+    pool,
+    kysely,
+    close: () => (closed ??= kysely.destroy()),
+  };
+}
+
+export function migrator(db: Kysely<any>): Migrator {
+  return new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+  });
+}
+
+export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultSet> {
+  const result = await migrator(db).migrateToLatest();
+  if (result.error) throw result.error;
+  return result;
+}
+
+export async function pendingMigrations(db: Kysely<any>): Promise<string[]> {
+  const known = await migrator(db).getMigrations();
+  return known.filter((migration) => migration.executedAt === undefined).map((migration) => migration.name);
+}

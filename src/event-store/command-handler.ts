@@ -1,0 +1,80 @@
+import { v7 as uuidv7 } from 'uuid';
+import { conflict, invalid, notFound, preconditionFailed, type AppError } from '../errors.js';
+import { ConcurrencyConflict } from './errors.js';
+import { isRejection, type Decider, type Rejection } from './decider.js';
+import type { EventStore } from './store.js';
+import type { AppendResult, DomainEvent, EventMetadata, IdempotencyRecord } from './types.js';
+
+export interface CommandEnvelope<Command> {
+  streamId: string;
+  command: Command;
+  metadata: EventMetadata;
+  now: Date;
+  /** The version the caller based its change on (If-Match); a mismatch is a failed precondition. */
+  expectedVersion?: number;
+  idempotency?: IdempotencyRecord;
+}
+
+export interface CommandOutcome<Event> extends AppendResult {
+  events: Event[];
+}
+
+function toAppError(rejection: Rejection): AppError {
+  switch (rejection.kind) {
+    case 'invalid':
+      return invalid([{ in: 'body', field: rejection.field, message: rejection.message }]);
+    case 'not-found':
+      return notFound(rejection.message);
+    case 'conflict':
+      return conflict(rejection.message);
+  }
+}
+
+/** Load the stream, fold it, decide, append: the one loop every command goes through. */
+export async function handleCommand<Command, Event extends DomainEvent, State>(
+  store: EventStore,
+  decider: Decider<Command, Event, State>,
+  envelope: CommandEnvelope<Command>,
+): Promise<CommandOutcome<Event>> {
+  const history = await store.readStream(envelope.streamId);
+  const state = history.reduce((current, event) => decider.evolve(current, event as unknown as Event), decider.initialState());
+  const last = history.at(-1);
+  const version = last?.streamVersion ?? 0;
+  if (last && last.streamType !== decider.streamType) {
+    throw notFound(`No ${decider.streamType} with id ${envelope.streamId}.`);
+  }
+  if (envelope.expectedVersion !== undefined && envelope.expectedVersion !== version) {
+    throw preconditionFailed(`The record is at version ${version}, not ${envelope.expectedVersion}; reload it and try again.`);
+  }
+
+  const decision = decider.decide(envelope.command, state);
+  if (isRejection(decision)) throw toAppError(decision);
+  if (decision.length === 0) {
+    return { streamId: envelope.streamId, version, position: last?.position ?? 0, events: [] };
+  }
+
+  const { claims, releases } = decider.uniqueClaims?.(decision, state) ?? { claims: [], releases: [] };
+  try {
+    const result = await store.append({
+      streamId: envelope.streamId,
+      streamType: decider.streamType,
+      expectedVersion: version,
+      events: decision.map((event) => ({
+        ...event,
+        eventId: uuidv7(),
+        schemaVersion: decider.schemaVersions[event.type as Event['type']],
+        metadata: envelope.metadata,
+        recordedAt: envelope.now,
+      })),
+      claims,
+      releases,
+      idempotency: envelope.idempotency,
+    });
+    return { ...result, events: decision };
+  } catch (error) {
+    if (error instanceof ConcurrencyConflict && envelope.expectedVersion !== undefined) {
+      throw preconditionFailed('The record was changed by someone else meanwhile; reload it and try again.');
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,29 @@
+import type { DomainEvent, UniqueClaim } from './types.js';
+
+/** Why a command was refused, as a plain value: deciders return it, they never throw. */
+export type Rejection =
+  | { kind: 'invalid'; field: string; message: string }
+  | { kind: 'not-found'; message: string }
+  | { kind: 'conflict'; message: string };
+
+export const rejectInvalid = (field: string, message: string): Rejection => ({ kind: 'invalid', field, message });
+export const rejectNotFound = (message: string): Rejection => ({ kind: 'not-found', message });
+export const rejectConflict = (message: string): Rejection => ({ kind: 'conflict', message });
+
+export const isRejection = (outcome: unknown): outcome is Rejection =>
+  typeof outcome === 'object' && outcome !== null && !Array.isArray(outcome) && 'kind' in outcome;
+
+/**
+ * A slice's business rules: pure functions over one stream. The clock, new ids and the acting user
+ * come in on the command; nothing here does I/O.
+ */
+export interface Decider<Command, Event extends DomainEvent, State> {
+  streamType: string;
+  /** The schema version written with each event type; bump it when a payload changes shape. */
+  schemaVersions: Record<Event['type'], number>;
+  initialState(): State;
+  evolve(state: State, event: Event): State;
+  decide(command: Command, state: State): Event[] | Rejection;
+  /** Values these new events make unique across streams, and those they give up. */
+  uniqueClaims?(events: Event[], state: State): { claims: UniqueClaim[]; releases: UniqueClaim[] };
+}

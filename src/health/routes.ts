@@ -1,0 +1,74 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { Kysely } from 'kysely';
+import { pendingMigrations, type Database } from '../db.js';
+import type { AppDeps } from '../http/deps.js';
+import { readCheckpoint, START } from '../../projections/checkpoints.js';
+import { projections } from '../../projections/registry.js';
+
+const LAG_COUNT_CAP = 100_000;
+
+const Readiness = Type.Object({
+  status: Type.Enum(['ready', 'not-ready']),
+  database: Type.Boolean(),
+  pendingMigrations: Type.Array(Type.String()),
+  projections: Type.Array(
+    Type.Object({
+      name: Type.String(),
+      position: Type.Integer({ description: 'Position of the last event folded in' }),
+      behind: Type.Integer({ description: `Events not yet folded in (counted up to ${LAG_COUNT_CAP})` }),
+      updatedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    }),
+  ),
+});
+
+export function healthRoutes({ pool, store, kysely }: AppDeps & { kysely: Kysely<Database> }): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get(
+      '/health/live',
+      { schema: { summary: 'The process is up', tags: ['health'], response: { 200: Type.Object({ status: Type.Literal('live') }) } } },
+      async () => ({ status: 'live' as const }),
+    );
+
+    app.get(
+      '/health/ready',
+      {
+        schema: {
+          summary: 'Database reachable, migrations applied, and how far behind each projection is',
+          tags: ['health'],
+          response: { 200: Readiness, 503: Readiness },
+        },
+      },
+      async (_request, reply) => {
+        try {
+          const pending = await pendingMigrations(kysely);
+          const lags = await Promise.all(
+            projections.map(async (projection) => {
+              const checkpoint = (await readCheckpoint(pool, projection.name)) ?? START;
+              const updated = await pool.query<{ updated_at: Date }>(
+                'select updated_at from projection_checkpoints where name = $1',
+                [projection.name],
+              );
+              return {
+                name: projection.name,
+                position: checkpoint.position,
+                behind: await store.countAfter(checkpoint, LAG_COUNT_CAP),
+                updatedAt: updated.rows[0]?.updated_at.toISOString() ?? null,
+              };
+            }),
+          );
+          const ready = pending.length === 0;
+          return reply.code(ready ? 200 : 503).send({
+            status: ready ? 'ready' : 'not-ready',
+            database: true,
+            pendingMigrations: pending,
+            projections: lags,
+          });
+        } catch (error) {
+          reply.log.warn({ err: error }, 'readiness check failed');
+          return reply.code(503).send({ status: 'not-ready', database: false, pendingMigrations: [], projections: [] });
+        }
+      },
+    );
+  };
+}

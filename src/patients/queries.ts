@@ -1,0 +1,219 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db.js';
+import { invalid, notFound } from '../errors.js';
+import { awaitProjection } from '../http/consistency.js';
+import type { AppDeps } from '../http/deps.js';
+import { ConsistencyHeaders, decodeCursor, encodeCursor, Nullable, Page, PageQuery, problems, Uuid } from '../http/schemas.js';
+import { patientSummary, type PatientSummaryRow } from '../../projections/patient-summary.js';
+import { PATIENT_STREAM } from './events.js';
+import { Patient, PatientParams } from './schemas.js';
+
+const TAGS = ['patients'];
+const PROJECTION = 'patient_summary';
+
+export function toPatient(row: PatientSummaryRow) {
+  return {
+    id: row.patient_id,
+    mrn: row.mrn,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    dateOfBirth: row.date_of_birth,
+    sex: row.sex,
+    phone: row.phone,
+    email: row.email,
+    address: row.address,
+    bloodGroup: row.blood_group,
+    genotype: row.genotype,
+    nationality: row.nationality,
+    emergencyContacts: row.emergency_contacts,
+    active: row.active,
+    statusReason: row.status_reason,
+    version: row.version,
+    position: row.position,
+    registeredAt: row.registered_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+const escapeLike = (text: string) => text.replace(/[\\%_]/g, (match) => `\\${match}`);
+
+type ListCursor = [lastNameKey: string, firstNameKey: string, patientId: string];
+
+function parseListCursor(cursor: string | undefined): ListCursor | undefined {
+  if (cursor === undefined) return undefined;
+  const value = decodeCursor(cursor);
+  if (Array.isArray(value) && value.length === 3 && value.every((part) => typeof part === 'string')) {
+    return value as ListCursor;
+  }
+  throw invalid([{ in: 'query', field: 'cursor', message: 'is not a cursor returned by this endpoint' }]);
+}
+
+export interface PatientFilter {
+  search?: string;
+  dateOfBirth?: string;
+  active?: boolean;
+  limit: number;
+  cursor?: string;
+}
+
+/** One keyset page in the list's stable order (family name, given name, id). */
+export async function listPatients(db: Kysely<Database>, filter: PatientFilter) {
+  const after = parseListCursor(filter.cursor);
+  let query = db.selectFrom('patient_summary').selectAll();
+  const search = filter.search?.trim().toLowerCase().replace(/\s+/g, ' ');
+  if (search) {
+    const [first, ...rest] = search.split(' ');
+    const prefix = `${escapeLike(search)}%`;
+    query = query.where((eb) =>
+      eb.or([
+        eb('last_name_key', 'like', prefix),
+        eb('first_name_key', 'like', prefix),
+        eb('mrn_key', '=', search.toUpperCase()),
+        // "ada love" finds Ada Lovelace: a given name, then the start of a family name.
+        ...(rest.length > 0
+          ? [
+              eb.and([
+                eb('first_name_key', '=', first!),
+                eb('last_name_key', 'like', `${escapeLike(rest.join(' '))}%`),
+              ]),
+            ]
+          : []),
+      ]),
+    );
+  }
+  if (filter.dateOfBirth) query = query.where('date_of_birth', '=', filter.dateOfBirth);
+  if (filter.active !== undefined) query = query.where('active', '=', filter.active);
+  if (after) {
+    query = query.where(
+      sql<boolean>`(last_name_key, first_name_key, patient_id) > (${after[0]}, ${after[1]}, ${after[2]}::uuid)`,
+    );
+  }
+  const rows = await query
+    .orderBy('last_name_key')
+    .orderBy('first_name_key')
+    .orderBy('patient_id')
+    .limit(filter.limit + 1)
+    .execute();
+  const page = rows.slice(0, filter.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map(toPatient),
+    nextCursor:
+      rows.length > filter.limit && last ? encodeCursor([last.last_name_key, last.first_name_key, last.patient_id]) : null,
+  };
+}
+
+const HistoryItem = Type.Object({
+  eventId: Uuid,
+  position: Type.Integer(),
+  version: Type.Integer(),
+  type: Type.String({ description: 'Event type, e.g. PatientRegistered' }),
+  schemaVersion: Type.Integer(),
+  data: Type.Unknown(),
+  recordedAt: Type.String({ format: 'date-time' }),
+  actor: Type.Object({ id: Nullable(Type.String()), role: Type.String() }),
+  reason: Nullable(Type.String()),
+  requestId: Nullable(Type.String()),
+  correlationId: Nullable(Type.String()),
+});
+
+/** Reads of the patient record: the summary projection, and the stream itself for auditors. */
+export function patientQueryRoutes({ kysely, pool, store, config }: AppDeps & { kysely: Kysely<Database> }): FastifyPluginAsyncTypebox {
+  const consistent = (position: number | undefined) =>
+    awaitProjection(pool, store, PROJECTION, position, config.CONSISTENCY_TIMEOUT_MS);
+
+  return async (app) => {
+    app.get(
+      '/patients',
+      {
+        schema: {
+          summary: 'List patients (patient_summary projection), keyset-paginated',
+          tags: TAGS,
+          headers: ConsistencyHeaders,
+          querystring: Type.Object(
+            {
+              ...PageQuery,
+              search: Type.Optional(
+                Type.String({ minLength: 1, maxLength: 100, description: 'Prefix of a given or family name, or an exact MRN' }),
+              ),
+              dateOfBirth: Type.Optional(Type.String({ format: 'date', errorMessage: 'must be a date as YYYY-MM-DD' })),
+              active: Type.Optional(Type.Boolean()),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 200: Page(Patient), ...problems(400, 503) },
+        },
+      },
+      async (request) => {
+        await consistent(request.headers['consistent-with']);
+        return listPatients(kysely, request.query);
+      },
+    );
+
+    app.get(
+      '/patients/:id',
+      {
+        schema: {
+          summary: 'Read a patient (patient_summary projection)',
+          tags: TAGS,
+          headers: ConsistencyHeaders,
+          params: PatientParams,
+          response: { 200: Patient, ...problems(400, 404, 503) },
+        },
+      },
+      async (request, reply) => {
+        await consistent(request.headers['consistent-with']);
+        const row = await kysely
+          .selectFrom('patient_summary')
+          .select(patientSummary.columns)
+          .where('patient_id', '=', request.params.id)
+          .executeTakeFirst();
+        if (!row) throw notFound(`No patient with id ${request.params.id}.`);
+        return reply.header('etag', `"${row.version}"`).send(toPatient(row));
+      },
+    );
+
+    app.get(
+      '/patients/:id/history',
+      {
+        schema: {
+          summary: "Every event of the patient's stream, in order: the auditor's replay",
+          tags: TAGS,
+          params: PatientParams,
+          querystring: Type.Object({ ...PageQuery }, { additionalProperties: false }),
+          response: { 200: Page(HistoryItem), ...problems(400, 404) },
+        },
+      },
+      async (request) => {
+        const { limit, cursor } = request.query;
+        const afterVersion = cursor === undefined ? 0 : decodeCursor(cursor);
+        if (typeof afterVersion !== 'number' || !Number.isInteger(afterVersion) || afterVersion < 0) {
+          throw invalid([{ in: 'query', field: 'cursor', message: 'is not a cursor returned by this endpoint' }]);
+        }
+        const events = await store.readStream(request.params.id, afterVersion, limit + 1);
+        if (events.length === 0 && afterVersion === 0) throw notFound(`No patient with id ${request.params.id}.`);
+        if (events[0] && events[0].streamType !== PATIENT_STREAM) throw notFound(`No patient with id ${request.params.id}.`);
+        const page = events.slice(0, limit);
+        return {
+          items: page.map((event) => ({
+            eventId: event.eventId,
+            position: event.position,
+            version: event.streamVersion,
+            type: event.type,
+            schemaVersion: event.schemaVersion,
+            data: event.data,
+            recordedAt: event.recordedAt.toISOString(),
+            actor: { id: event.metadata.actorId, role: event.metadata.actorRole },
+            reason: event.metadata.reason ?? null,
+            requestId: event.metadata.requestId ?? null,
+            correlationId: event.metadata.correlationId ?? null,
+          })),
+          nextCursor: events.length > limit ? encodeCursor(page.at(-1)!.streamVersion) : null,
+        };
+      },
+    );
+  };
+}

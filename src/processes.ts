@@ -1,0 +1,70 @@
+import { pino, type Logger } from 'pino';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { loggerOptions } from './logger.js';
+import { startRuntime, type Runtime } from './runtime.js';
+import { startProjectionWorkers } from '../projections/workers.js';
+
+/** The HTTP API, listening; `stop` refuses new requests and finishes those in flight. */
+export async function serveApi(runtime: Runtime, logger: Logger) {
+  const app = await buildApp(
+    { config: runtime.config, pool: runtime.db.pool, kysely: runtime.db.kysely, store: runtime.store, clock: () => new Date() },
+    { loggerInstance: logger },
+  );
+  await app.listen({ host: runtime.config.HOST, port: runtime.config.PORT });
+  logger.info(`API on http://${runtime.config.HOST}:${runtime.config.PORT}, docs at /docs`);
+  return { stop: () => app.close() };
+}
+
+export function runWorkers(runtime: Runtime, logger: Logger) {
+  return startProjectionWorkers({
+    connectionString: runtime.connectionString,
+    pool: runtime.db.pool,
+    store: runtime.store,
+    batchSize: runtime.config.PROJECTION_BATCH_SIZE,
+    log: logger,
+  });
+}
+
+/**
+ * What every entry point does: load configuration (failing fast), start the runtime, start its
+ * parts, and on SIGTERM or SIGINT stop them in order and exit 0.
+ */
+export async function runProcess(
+  options: { allowEmbedded: boolean; applicationName: string },
+  start: (runtime: Runtime, logger: Logger) => Promise<Array<{ stop(): Promise<void> }>>,
+) {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    console.error(error instanceof ConfigError ? error.message : error);
+    process.exit(1);
+  }
+  const logger = pino(loggerOptions(config.LOG_LEVEL));
+  let runtime: Runtime | undefined;
+  try {
+    runtime = await startRuntime(config, { ...options, log: (line) => logger.debug(line) });
+    const parts = await start(runtime, logger);
+    let stopping = false;
+    const shutdown = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info(`${signal} received: finishing in-flight work`);
+      try {
+        for (const part of parts) await part.stop();
+        await runtime?.close();
+        process.exit(0);
+      } catch (error) {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      }
+    };
+    process.once('SIGTERM', () => void shutdown('SIGTERM'));
+    process.once('SIGINT', () => void shutdown('SIGINT'));
+  } catch (error) {
+    logger.fatal({ err: error }, (error as Error).message ?? String(error));
+    await runtime?.close().catch(() => {});
+    process.exit(1);
+  }
+}

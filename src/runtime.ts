@@ -1,0 +1,50 @@
+import type { Config } from './config.js';
+import { connect, migrateToLatest, type Db } from './db.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgres.js';
+import { createEventStore, type EventStore } from './event-store/store.js';
+
+export interface Runtime {
+  config: Config;
+  connectionString: string;
+  db: Db;
+  store: EventStore;
+  /** Closes the pool and, if this process started it, the embedded database. */
+  close(): Promise<void>;
+}
+
+/**
+ * Configuration, database (the given DATABASE_URL, or an embedded PostgreSQL under ./data when
+ * `allowEmbedded`), migrations and the event store: what every entry point starts with.
+ */
+export async function startRuntime(
+  config: Config,
+  options: { allowEmbedded: boolean; applicationName: string; log?: (line: string) => void },
+): Promise<Runtime> {
+  let embedded: EmbeddedDatabase | undefined;
+  let connectionString = config.DATABASE_URL;
+  if (!connectionString) {
+    if (!options.allowEmbedded) {
+      throw new Error('DATABASE_URL is not set. Set it, or use `npm start`, which runs an embedded PostgreSQL.');
+    }
+    embedded = await startEmbeddedPostgres({ dataDir: config.EMBEDDED_PG_DIR, port: config.EMBEDDED_PG_PORT, log: options.log });
+    connectionString = embedded.url;
+  }
+  const db = connect(connectionString, config.DATABASE_POOL_SIZE, options.applicationName);
+  try {
+    await migrateToLatest(db.kysely);
+  } catch (error) {
+    await db.close();
+    await embedded?.stop();
+    throw error;
+  }
+  return {
+    config,
+    connectionString,
+    db,
+    store: createEventStore(db.pool),
+    async close() {
+      await db.close();
+      await embedded?.stop();
+    },
+  };
+}
