@@ -18,20 +18,26 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Counts each file's own tests (the `t.test` titles), and a file that crashed outside them. */
+/** Counts the leaf tests (the `t.test` blocks with no tests inside), a crashed file counting as one. */
 function countResults(tap: string) {
+  const open: Array<{ indent: number; hasChild: boolean }> = [];
   let passed = 0;
   let failed = 0;
-  let failedInFile = 0;
   for (const line of tap.split('\n')) {
-    if (/^    ok \d+ /.test(line)) passed += 1;
-    else if (/^    not ok \d+ /.test(line)) {
-      failed += 1;
-      failedInFile += 1;
-    } else if (/^(not )?ok \d+ /.test(line)) {
-      if (line.startsWith('not ok') && failedInFile === 0) failed += 1;
-      failedInFile = 0;
+    const subtest = /^( *)# Subtest: /.exec(line);
+    if (subtest) {
+      const parent = open.at(-1);
+      if (parent) parent.hasChild = true;
+      open.push({ indent: subtest[1]!.length, hasChild: false });
+      continue;
     }
+    const result = /^( *)(not )?ok \d+ /.exec(line);
+    const top = open.at(-1);
+    if (!result || !top || result[1]!.length !== top.indent) continue;
+    open.pop();
+    if (top.hasChild && !result[2]) continue;
+    if (result[2]) failed += top.hasChild ? 0 : 1;
+    else passed += 1;
   }
   return { passed, failed };
 }

@@ -19,6 +19,7 @@ export class AppError extends Error {
     readonly headers: Record<string, string> = {},
   ) {
     super(detail);
+    this.name = new.target.name;
   }
 }
 

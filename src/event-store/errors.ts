@@ -15,4 +15,6 @@ export class UniqueValueTaken extends AppError {
 }
 
 /** A concurrent request with the same Idempotency-Key won the race; its response is to be replayed. */
-export class IdempotencyKeyInUse extends Error {}
+export class IdempotencyKeyInUse extends Error {
+  override name = 'IdempotencyKeyInUse';
+}
