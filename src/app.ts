@@ -5,6 +5,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
 import type { Database } from './db.js';
+import { installAccessControl } from './auth/access.js';
+import { installAuthentication } from './auth/tokens.js';
 import { healthRoutes } from './health/routes.js';
 import { ANONYMOUS } from './http/actor.js';
 import type { AppDeps } from './http/deps.js';
@@ -40,6 +42,12 @@ export async function buildApp(deps: AppDeps & { kysely: Kysely<Database> }, opt
   app.addHook('onRequest', async (request) => {
     request.actor = ANONYMOUS;
   });
+  await installAuthentication(app, {
+    secret: deps.config.JWT_SECRET,
+    issuer: deps.config.JWT_ISSUER,
+    ttlSeconds: deps.config.ACCESS_TOKEN_TTL_SECONDS,
+  });
+  installAccessControl(app);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -53,6 +61,9 @@ export async function buildApp(deps: AppDeps & { kysely: Kysely<Database> }, opt
         description:
           'Commands append events to an append-only store; queries read projections. Errors are RFC 9457 problem+json.',
       },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
       tags: [
         { name: 'patients', description: 'The patient record' },
         { name: 'health', description: 'Liveness and readiness' },
@@ -60,7 +71,7 @@ export async function buildApp(deps: AppDeps & { kysely: Kysely<Database> }, opt
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { schema: { hide: true }, config: { access: { public: true } } }, async () => app.swagger());
 
   await app.register(healthRoutes(deps));
   await app.register(

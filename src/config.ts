@@ -14,6 +14,9 @@ const Environment = Type.Object({
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 2, maximum: 200, default: 20 }),
   PROJECTION_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 20000, default: 1000 }),
   CONSISTENCY_TIMEOUT_MS: Type.Integer({ minimum: 0, maximum: 30000, default: 2000 }),
+  JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  JWT_ISSUER: Type.String({ default: 'pams' }),
+  ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 86400, default: 900 }),
 });
 
 export type Config = Static<typeof Environment>;
@@ -35,8 +38,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const config = converted as Config;
   // The embedded database is a developer convenience; production must say where its data lives.
-  if (config.NODE_ENV === 'production' && !config.DATABASE_URL) {
-    throw new ConfigError('Invalid configuration:\n  DATABASE_URL: required when NODE_ENV=production');
+  if (config.NODE_ENV === 'production') {
+    const missing = (['DATABASE_URL', 'JWT_SECRET'] as const).filter((key) => !config[key]);
+    if (missing.length > 0) {
+      throw new ConfigError(`Invalid configuration:\n${missing.map((key) => `  ${key}: required when NODE_ENV=production`).join('\n')}`);
+    }
   }
   return config;
 }

@@ -26,13 +26,14 @@ export function healthRoutes({ pool, store, kysely }: AppDeps & { kysely: Kysely
   return async (app) => {
     app.get(
       '/health/live',
-      { schema: { summary: 'The process is up', tags: ['health'], response: { 200: Type.Object({ status: Type.Literal('live') }) } } },
+      { config: { access: { public: true } }, schema: { summary: 'The process is up', tags: ['health'], response: { 200: Type.Object({ status: Type.Literal('live') }) } } },
       async () => ({ status: 'live' as const }),
     );
 
     app.get(
       '/health/ready',
       {
+        config: { access: { public: true } },
         schema: {
           summary: 'Database reachable, migrations applied, and how far behind each projection is',
           tags: ['health'],

@@ -4,6 +4,8 @@ import type { EventMetadata } from '../event-store/types.js';
 export interface Actor {
   id: string | null;
   role: string;
+  patientId?: string;
+  practitionerId?: string;
 }
 
 declare module 'fastify' {

@@ -25,6 +25,8 @@ export const Problem = Type.Object(
 
 const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid request: every offending field is listed in `errors`',
+  401: 'No valid access token',
+  403: 'Your role may not do this',
   404: 'No such resource',
   409: 'Conflicts with the current state (or a concurrent change)',
   412: 'If-Match did not match the current version',

@@ -129,6 +129,7 @@ export function patientQueryRoutes({ kysely, pool, store, config }: AppDeps & { 
     app.get(
       '/patients',
       {
+        config: { access: { roles: ['practitioner', 'admin', 'auditor'] } },
         schema: {
           summary: 'List patients (patient_summary projection), keyset-paginated',
           tags: TAGS,
@@ -156,6 +157,7 @@ export function patientQueryRoutes({ kysely, pool, store, config }: AppDeps & { 
     app.get(
       '/patients/:id',
       {
+        config: { access: { roles: ['patient', 'practitioner', 'admin', 'auditor'], patientParam: 'id' } },
         schema: {
           summary: 'Read a patient (patient_summary projection)',
           tags: TAGS,
@@ -179,6 +181,7 @@ export function patientQueryRoutes({ kysely, pool, store, config }: AppDeps & { 
     app.get(
       '/patients/:id/history',
       {
+        config: { access: { roles: ['patient', 'practitioner', 'admin', 'auditor'], patientParam: 'id' } },
         schema: {
           summary: "Every event of the patient's stream, in order: the auditor's replay",
           tags: TAGS,

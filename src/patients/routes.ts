@@ -20,6 +20,7 @@ export function patientCommandRoutes({ store, clock }: AppDeps): FastifyPluginAs
     app.post(
       '/patients',
       {
+        config: { access: { roles: ['practitioner', 'admin'] } },
         schema: {
           summary: 'Register a patient (RegisterPatient → PatientRegistered)',
           tags: TAGS,
@@ -56,6 +57,7 @@ export function patientCommandRoutes({ store, clock }: AppDeps): FastifyPluginAs
     app.patch(
       '/patients/:id',
       {
+        config: { access: { roles: ['patient', 'practitioner', 'admin'], patientParam: 'id' } },
         schema: {
           summary: 'Correct demographics (UpdatePatientDemographics → PatientDemographicsUpdated)',
           description: 'Only the fields sent change; `null` clears an optional field. A change to nothing appends nothing.',
@@ -91,6 +93,7 @@ export function patientCommandRoutes({ store, clock }: AppDeps): FastifyPluginAs
       app.post(
         `/patients/:id/${action}`,
         {
+          config: { access: { roles: ['practitioner', 'admin'] } },
           schema: {
             summary: `${action[0]!.toUpperCase()}${action.slice(1)} a patient record (${type} → Patient${action[0]!.toUpperCase()}${action.slice(1)}d)`,
             tags: TAGS,

@@ -1,0 +1,76 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import jwt from '@fastify/jwt';
+import type { FastifyInstance } from 'fastify';
+import { AppError } from '../errors.js';
+import type { Actor } from '../http/actor.js';
+import { ROLES, type Role } from './roles.js';
+
+/** What an access token says: who, in which role, and which records they are. */
+export interface AccessClaims {
+  sub: string;
+  role: Role;
+  /** The patient record of a patient account. */
+  pid?: string;
+  /** The practitioner profile of a practitioner account. */
+  prid?: string;
+  jti: string;
+}
+
+declare module '@fastify/jwt' {
+  interface FastifyJWT {
+    payload: AccessClaims;
+    user: AccessClaims;
+  }
+}
+
+export interface TokenSettings {
+  secret?: string;
+  issuer: string;
+  ttlSeconds: number;
+}
+
+const invalidToken = (detail: string) =>
+  new AppError(401, 'invalid-token', 'Invalid token', detail, {}, { 'www-authenticate': 'Bearer realm="pams", error="invalid_token"' });
+
+export function actorFromClaims(claims: AccessClaims): Actor {
+  return {
+    id: claims.sub,
+    role: claims.role,
+    ...(claims.pid ? { patientId: claims.pid } : {}),
+    ...(claims.prid ? { practitionerId: claims.prid } : {}),
+  };
+}
+
+/**
+ * Verifies the bearer token on every request that carries one and sets `request.actor`. A request
+ * without a token stays anonymous; whether that is enough is the route's access rule's call.
+ */
+export async function installAuthentication(app: FastifyInstance<any, any, any, any, any>, settings: TokenSettings) {
+  // Without a configured secret (development only: config.ts requires one in production), tokens
+  // are valid for the life of this process.
+  const secret = settings.secret ?? randomBytes(48).toString('base64url');
+  await app.register(jwt, {
+    secret,
+    sign: { iss: settings.issuer, expiresIn: settings.ttlSeconds, algorithm: 'HS256' },
+    verify: { allowedIss: settings.issuer, algorithms: ['HS256'] },
+  });
+  app.addHook('onRequest', async (request) => {
+    const header = request.headers.authorization;
+    if (header === undefined) return;
+    if (!/^Bearer [A-Za-z0-9._~+/-]+=*$/.test(header)) throw invalidToken('Send the token as `Authorization: Bearer <token>`.');
+    let claims: AccessClaims;
+    try {
+      claims = await request.jwtVerify<AccessClaims>();
+    } catch (error) {
+      const expired = (error as { code?: string }).code === 'FST_JWT_AUTHORIZATION_TOKEN_EXPIRED';
+      throw invalidToken(expired ? 'The access token has expired; refresh it.' : 'The access token is not valid.');
+    }
+    if (typeof claims.sub !== 'string' || !ROLES.includes(claims.role)) throw invalidToken('The access token is not valid.');
+    request.actor = actorFromClaims(claims);
+  });
+}
+
+/** Signs an access token for an account; sessions (auth/) and tests both go through here. */
+export function signAccessToken(app: FastifyInstance<any, any, any, any, any>, claims: Omit<AccessClaims, 'jti'>): string {
+  return app.jwt.sign({ ...claims, jti: randomUUID() });
+}
