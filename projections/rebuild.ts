@@ -16,7 +16,7 @@ export async function rebuildProjection(options: {
   store: EventStore;
   projection: AnyProjection;
   batchSize: number;
-  onProgress?: (done: number, total: number) => void;
+  onProgress?: (done: number, total: number) => void | Promise<void>;
 }): Promise<{ events: number }> {
   const { pool, store, projection, batchSize } = options;
   const total = await store.headPosition();
@@ -34,7 +34,7 @@ export async function rebuildProjection(options: {
       await applyEvents(client, projection, events);
       cursor = { transactionId: last.transactionId, position: last.position };
       done += events.length;
-      options.onProgress?.(done, Math.max(total, done));
+      await options.onProgress?.(done, Math.max(total, done));
     }
     await saveCheckpoint(client, projection.name, cursor);
     await client.query('commit');
