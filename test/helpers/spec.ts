@@ -1,9 +1,10 @@
 import type { Decider, Rejection } from '../../src/event-store/decider.js';
 import type { DomainEvent } from '../../src/event-store/types.js';
 
+// Shaped so that tap's own Test (whose message parameter is a rest tuple) is assignable to it.
 interface Assert {
-  same(found: unknown, wanted: unknown, message?: string): void;
-  match(found: unknown, pattern: unknown, message?: string): void;
+  same(found: unknown, wanted: unknown, ...message: [] | [string]): unknown;
+  match(found: unknown, pattern: unknown, ...message: [] | [string]): unknown;
 }
 
 /**
