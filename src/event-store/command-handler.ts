@@ -1,4 +1,5 @@
 import { v7 as uuidv7 } from 'uuid';
+import type { Actor } from '../http/actor.js';
 import { conflict, invalid, notFound, preconditionFailed, type AppError } from '../errors.js';
 import { ConcurrencyConflict } from './errors.js';
 import { isRejection, type Decider, type Rejection } from './decider.js';
@@ -9,6 +10,8 @@ export interface CommandEnvelope<Command> {
   streamId: string;
   command: Command;
   metadata: EventMetadata;
+  /** Who sends the command, for the decider's reach check; absent only for the system's own commands. */
+  actor?: Actor;
   now: Date;
   /** The version the caller based its change on (If-Match); a mismatch is a failed precondition. */
   expectedVersion?: number;
@@ -40,9 +43,10 @@ export async function handleCommand<Command, Event extends DomainEvent, State>(
   const state = history.reduce((current, event) => decider.evolve(current, event as unknown as Event), decider.initialState());
   const last = history.at(-1);
   const version = last?.streamVersion ?? 0;
-  if (last && last.streamType !== decider.streamType) {
-    throw notFound(`No ${decider.streamType} with id ${envelope.streamId}.`);
-  }
+  // Out of reach reads exactly as missing, and is settled before If-Match, whose 412 would tell.
+  const missing = () => notFound(`No ${decider.streamType} with id ${envelope.streamId}.`);
+  if (last && last.streamType !== decider.streamType) throw missing();
+  if (last && envelope.actor && decider.reaches && !decider.reaches(envelope.actor, state)) throw missing();
   if (envelope.expectedVersion !== undefined && envelope.expectedVersion !== version) {
     throw preconditionFailed(`The record is at version ${version}, not ${envelope.expectedVersion}; reload it and try again.`);
   }

@@ -1,3 +1,4 @@
+import type { Actor } from '../http/actor.js';
 import type { DomainEvent, UniqueClaim } from './types.js';
 
 /** Why a command was refused, as a plain value: deciders return it, they never throw. */
@@ -24,6 +25,12 @@ export interface Decider<Command, Event extends DomainEvent, State> {
   initialState(): State;
   evolve(state: State, event: Event): State;
   decide(command: Command, state: State): Event[] | Rejection;
+  /**
+   * Whether `actor` may reach this (existing) record at all: checked on the loaded state before
+   * `decide`, and a record out of reach answers as a missing one. Which commands a role may send
+   * at all is the route's access rule; this is about which records.
+   */
+  reaches?(actor: Actor, state: State): boolean;
   /** Values these new events make unique across streams, and those they give up. */
   uniqueClaims?(events: Event[], state: State): { claims: UniqueClaim[]; releases: UniqueClaim[] };
 }

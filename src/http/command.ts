@@ -74,6 +74,7 @@ export async function executeCommand<Command, Event extends DomainEvent, State>(
       streamId: route.streamId,
       command: route.command,
       metadata: eventMetadata(request, route.reason),
+      actor: request.actor,
       now: route.now,
       expectedVersion: parseIfMatch(headers['if-match']),
       idempotency:

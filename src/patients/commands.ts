@@ -1,4 +1,5 @@
 import type { Demographics } from './events.js';
+import type { PractitionerStanding } from './practitioner-standing.js';
 
 export interface RegisterPatient {
   type: 'RegisterPatient';
@@ -6,6 +7,8 @@ export interface RegisterPatient {
   mrn: string;
   demographics: Demographics;
   today: string;
+  /** A practitioner who registers a patient joins the care team at once, or could not reach the record. */
+  registeringPractitionerId?: string;
 }
 
 export interface UpdatePatientDemographics {
@@ -28,4 +31,24 @@ export interface ReactivatePatient {
   reason: string;
 }
 
-export type PatientCommand = RegisterPatient | UpdatePatientDemographics | DeactivatePatient | ReactivatePatient;
+export interface AssignPractitioner {
+  type: 'AssignPractitioner';
+  patientId: string;
+  practitionerId: string;
+  /** Read from the practitioner's own stream before deciding: only a verified practitioner may join. */
+  practitionerStanding: PractitionerStanding;
+}
+
+export interface UnassignPractitioner {
+  type: 'UnassignPractitioner';
+  patientId: string;
+  practitionerId: string;
+}
+
+export type PatientCommand =
+  | RegisterPatient
+  | UpdatePatientDemographics
+  | DeactivatePatient
+  | ReactivatePatient
+  | AssignPractitioner
+  | UnassignPractitioner;

@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { rejectConflict, rejectInvalid, rejectNotFound, type Decider, type Rejection } from '../event-store/decider.js';
+import { assignPractitioner, unassignPractitioner } from './care-team.js';
 import type { PatientCommand, RegisterPatient, UpdatePatientDemographics } from './commands.js';
 import {
   DEMOGRAPHIC_FIELDS,
@@ -9,10 +10,18 @@ import {
   type Demographics,
   type PatientEvent,
 } from './events.js';
+import { reachesPatient } from './reach.js';
 
 export type PatientState =
   | { status: 'unregistered' }
-  | { status: 'active' | 'inactive'; patientId: string; mrn: string; demographics: Demographics };
+  | {
+      status: 'active' | 'inactive';
+      patientId: string;
+      mrn: string;
+      demographics: Demographics;
+      /** Practitioner ids, in the order they joined. */
+      careTeam: readonly string[];
+    };
 
 export const EARLIEST_BIRTH_DATE = '1900-01-01';
 
@@ -22,7 +31,7 @@ export function evolve(state: PatientState, event: PatientEvent): PatientState {
   switch (event.type) {
     case 'PatientRegistered': {
       const { patientId, mrn, ...demographics } = event.data;
-      return { status: 'active', patientId, mrn, demographics };
+      return { status: 'active', patientId, mrn, demographics, careTeam: [] };
     }
     case 'PatientDemographicsUpdated':
       return state.status === 'unregistered'
@@ -32,6 +41,14 @@ export function evolve(state: PatientState, event: PatientEvent): PatientState {
       return state.status === 'unregistered' ? state : { ...state, status: 'inactive' };
     case 'PatientReactivated':
       return state.status === 'unregistered' ? state : { ...state, status: 'active' };
+    case 'PractitionerAssignedToPatient':
+      return state.status === 'unregistered' || state.careTeam.includes(event.data.practitionerId)
+        ? state
+        : { ...state, careTeam: [...state.careTeam, event.data.practitionerId] };
+    case 'PractitionerUnassignedFromPatient':
+      return state.status === 'unregistered'
+        ? state
+        : { ...state, careTeam: state.careTeam.filter((id) => id !== event.data.practitionerId) };
   }
 }
 
@@ -82,11 +99,12 @@ function register(command: RegisterPatient, state: PatientState): PatientEvent[]
   if (state.status !== 'unregistered') return rejectConflict(`Patient ${command.patientId} is already registered.`);
   const demographics = normalize(command.demographics, command.today);
   if ('kind' in demographics) return demographics;
+  const { patientId, registeringPractitionerId: practitionerId } = command;
   return [
-    {
-      type: 'PatientRegistered',
-      data: { patientId: command.patientId, mrn: command.mrn.trim(), ...(demographics as Demographics) },
-    },
+    { type: 'PatientRegistered', data: { patientId, mrn: command.mrn.trim(), ...(demographics as Demographics) } },
+    ...(practitionerId === undefined
+      ? []
+      : [{ type: 'PractitionerAssignedToPatient' as const, data: { patientId, practitionerId } }]),
   ];
 }
 
@@ -129,6 +147,10 @@ export function decide(command: PatientCommand, state: PatientState): PatientEve
       const data = { patientId: command.patientId, reason };
       return [deactivating ? { type: 'PatientDeactivated', data } : { type: 'PatientReactivated', data }];
     }
+    case 'AssignPractitioner':
+      return assignPractitioner(command, state);
+    case 'UnassignPractitioner':
+      return unassignPractitioner(command, state);
     default: {
       const unhandled: never = command;
       throw new Error(`Unhandled command ${JSON.stringify(unhandled)}`);
@@ -142,6 +164,7 @@ export const patientDecider: Decider<PatientCommand, PatientEvent, PatientState>
   initialState,
   evolve,
   decide,
+  reaches: reachesPatient,
   uniqueClaims: (events) => ({
     claims: events.flatMap((event) =>
       event.type === 'PatientRegistered' ? [{ scope: 'mrn', value: event.data.mrn.toUpperCase() }] : [],

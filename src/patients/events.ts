@@ -65,12 +65,29 @@ export type PatientDemographicsUpdated = DomainEvent<
 >;
 export type PatientDeactivated = DomainEvent<'PatientDeactivated', { patientId: string; reason: string }>;
 export type PatientReactivated = DomainEvent<'PatientReactivated', { patientId: string; reason: string }>;
+// Who assigned or removed the practitioner, and when, is in the event's metadata and recorded-at.
+export type PractitionerAssignedToPatient = DomainEvent<
+  'PractitionerAssignedToPatient',
+  { patientId: string; practitionerId: string }
+>;
+export type PractitionerUnassignedFromPatient = DomainEvent<
+  'PractitionerUnassignedFromPatient',
+  { patientId: string; practitionerId: string }
+>;
 
-export type PatientEvent = PatientRegistered | PatientDemographicsUpdated | PatientDeactivated | PatientReactivated;
+export type PatientEvent =
+  | PatientRegistered
+  | PatientDemographicsUpdated
+  | PatientDeactivated
+  | PatientReactivated
+  | PractitionerAssignedToPatient
+  | PractitionerUnassignedFromPatient;
 
 export const PATIENT_EVENT_VERSIONS: Record<PatientEvent['type'], number> = {
   PatientRegistered: 1,
   PatientDemographicsUpdated: 1,
   PatientDeactivated: 1,
   PatientReactivated: 1,
+  PractitionerAssignedToPatient: 1,
+  PractitionerUnassignedFromPatient: 1,
 };
