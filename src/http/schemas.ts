@@ -1,6 +1,12 @@
 import { Type, type TSchema } from 'typebox';
 
-export const Uuid = Type.String({ format: 'uuid', errorMessage: 'must be a UUID' });
+// The pattern as well as the format: JSON Schema's "uuid" format also accepts `urn:uuid:…`, which
+// PostgreSQL's uuid type refuses, turning a client's mistake into a 500.
+export const Uuid = Type.String({
+  format: 'uuid',
+  pattern: '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$',
+  errorMessage: 'must be a UUID',
+});
 
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
