@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as eventStore from './0001_event_store.js';
 import * as projectionCheckpoints from './0002_projection_checkpoints.js';
 import * as patientSummary from './0003_patient_summary.js';
+import * as careTeam from './0010_care_team.js';
 
 // Listed, not discovered: the order is part of the schema's history, and a compiled build needs no
 // directory scan. Released migrations are frozen; change the schema by adding one.
@@ -9,4 +10,5 @@ export const migrations: Record<string, Migration> = {
   '0001_event_store': eventStore,
   '0002_projection_checkpoints': projectionCheckpoints,
   '0003_patient_summary': patientSummary,
+  '0010_care_team': careTeam,
 };

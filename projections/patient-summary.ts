@@ -66,12 +66,23 @@ function fold(row: PatientSummaryRow | undefined, event: PatientEvent): PatientS
       return row && { ...row, active: false, status_reason: event.data.reason };
     case 'PatientReactivated':
       return row && { ...row, active: true, status_reason: event.data.reason };
+    // Nothing to show, but the row's version must follow the stream: it is the ETag for If-Match.
+    case 'PractitionerAssignedToPatient':
+    case 'PractitionerUnassignedFromPatient':
+      return row;
   }
 }
 
 export const patientSummary: Projection<PatientSummaryRow> = {
   name: 'patient_summary',
-  eventTypes: ['PatientRegistered', 'PatientDemographicsUpdated', 'PatientDeactivated', 'PatientReactivated'],
+  eventTypes: [
+    'PatientRegistered',
+    'PatientDemographicsUpdated',
+    'PatientDeactivated',
+    'PatientReactivated',
+    'PractitionerAssignedToPatient',
+    'PractitionerUnassignedFromPatient',
+  ],
   columns: [
     'patient_id', 'mrn', 'first_name', 'last_name', 'date_of_birth', 'sex', 'phone', 'email', 'address',
     'blood_group', 'genotype', 'nationality', 'emergency_contacts', 'active', 'status_reason', 'version',

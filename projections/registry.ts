@@ -1,8 +1,9 @@
+import { careTeam } from './care-team.js';
 import { patientSummary } from './patient-summary.js';
 import type { AnyProjection } from './projection.js';
 
 /** Every read model the workers keep up to date. */
-export const projections: readonly AnyProjection[] = [patientSummary];
+export const projections: readonly AnyProjection[] = [patientSummary, careTeam];
 
 export function projectionNamed(name: string): AnyProjection | undefined {
   return projections.find((projection) => projection.name === name);

@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely';
+import type { CareTeamRow } from './care-team.js';
 import type { PatientSummaryRow } from './patient-summary.js';
 
 export interface ProjectionCheckpointsTable {
@@ -15,4 +16,5 @@ export interface ProjectionTables {
     first_name_key: Generated<string>;
     mrn_key: Generated<string>;
   };
+  care_team: CareTeamRow;
 }

@@ -1,0 +1,73 @@
+import t from 'tap';
+import type { StoredEvent } from '../../src/event-store/types.js';
+import type { PatientEvent } from '../../src/patients/events.js';
+import { careTeam, type CareTeamRow } from '../../projections/care-team.js';
+import { patientSummary, type PatientSummaryRow } from '../../projections/patient-summary.js';
+
+const patientId = '0192f0c4-7a6b-7d3e-9c1a-2b3c4d5e6f70';
+const drOkafor = '0192f0c4-7a6b-7d3e-9c1a-000000000001';
+const admin = '0192f0c4-7a6b-7d3e-9c1a-00000000000a';
+
+function stream(...events: PatientEvent[]): StoredEvent[] {
+  return events.map((event, index) => ({
+    position: 200 + index * 3,
+    transactionId: String(7000 + index),
+    streamId: patientId,
+    streamType: 'patient',
+    streamVersion: index + 1,
+    eventId: `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`,
+    type: event.type,
+    schemaVersion: 1,
+    data: event.data,
+    metadata: { actorId: admin, actorRole: 'admin' },
+    recordedAt: new Date(Date.UTC(2026, 1, 1 + index, 8)),
+  }));
+}
+
+/** Folds events into rows by key, as the runner does. */
+function rows(events: StoredEvent[]): Map<string, CareTeamRow> {
+  const result = new Map<string, CareTeamRow>();
+  for (const event of events.filter((e) => careTeam.eventTypes.includes(e.type))) {
+    const key = careTeam.keyOf(event);
+    const next = careTeam.apply(result.get(key), event);
+    if (next) result.set(key, next);
+    else result.delete(key);
+  }
+  return result;
+}
+
+const registered: PatientEvent = {
+  type: 'PatientRegistered',
+  data: {
+    patientId, mrn: 'MRN-9', firstName: 'Ada', lastName: 'Lovelace', dateOfBirth: '1990-02-03', sex: 'female', phone: null,
+    email: null, address: null, bloodGroup: null, genotype: null, nationality: null, emergencyContacts: [],
+  },
+};
+const assigned: PatientEvent = { type: 'PractitionerAssignedToPatient', data: { patientId, practitionerId: drOkafor } };
+const unassigned: PatientEvent = { type: 'PractitionerUnassignedFromPatient', data: { patientId, practitionerId: drOkafor } };
+
+t.test('an assignment becomes a membership row naming who assigned and when', async (t) => {
+  t.same([...rows(stream(registered, assigned)).values()], [
+    {
+      membership: `${patientId}:${drOkafor}`,
+      patient_id: patientId,
+      practitioner_id: drOkafor,
+      assigned_at: new Date('2026-02-02T08:00:00Z'),
+      assigned_by_id: admin,
+      assigned_by_role: 'admin',
+      position: 203,
+    },
+  ]);
+});
+
+t.test('an unassignment removes the row; a new assignment brings a fresh one', async (t) => {
+  t.equal(rows(stream(registered, assigned, unassigned)).size, 0);
+  t.match([...rows(stream(registered, assigned, unassigned, assigned)).values()], [{ position: 209 }]);
+});
+
+t.test("care-team events move the patient summary's version, its ETag, and change nothing else", async (t) => {
+  const [first, second] = stream(registered, assigned);
+  const before = patientSummary.apply(undefined, first!) as PatientSummaryRow;
+  const after = patientSummary.apply(before, second!);
+  t.same(after, { ...before, version: 2, position: 203, updated_at: second!.recordedAt });
+});
