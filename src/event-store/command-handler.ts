@@ -3,7 +3,7 @@ import type { Actor } from '../http/actor.js';
 import { conflict, invalid, notFound, preconditionFailed, type AppError } from '../errors.js';
 import { ConcurrencyConflict } from './errors.js';
 import { isRejection, type Decider, type Rejection } from './decider.js';
-import type { EventStore } from './store.js';
+import type { EventStore, Queryable } from './store.js';
 import type { AppendResult, DomainEvent, EventMetadata, IdempotencyRecord } from './types.js';
 
 export interface CommandEnvelope<Command> {
@@ -33,13 +33,17 @@ function toAppError(rejection: Rejection): AppError {
   }
 }
 
-/** Load the stream, fold it, decide, append: the one loop every command goes through. */
+/**
+ * Load the stream, fold it, decide, append: the one loop every command goes through. Given `on`
+ * (a client in a transaction), it reads and appends there, so several commands commit together.
+ */
 export async function handleCommand<Command, Event extends DomainEvent, State>(
   store: EventStore,
   decider: Decider<Command, Event, State>,
   envelope: CommandEnvelope<Command>,
+  on?: Queryable,
 ): Promise<CommandOutcome<Event>> {
-  const history = await store.readStream(envelope.streamId);
+  const history = await store.readStream(envelope.streamId, 0, 10_000, on);
   const state = history.reduce((current, event) => decider.evolve(current, event as unknown as Event), decider.initialState());
   const last = history.at(-1);
   const version = last?.streamVersion ?? 0;
@@ -73,7 +77,7 @@ export async function handleCommand<Command, Event extends DomainEvent, State>(
       claims,
       releases,
       idempotency: envelope.idempotency,
-    });
+    }, on);
     return { ...result, events: decision };
   } catch (error) {
     if (error instanceof ConcurrencyConflict && envelope.expectedVersion !== undefined) {
