@@ -36,6 +36,7 @@ function messageOf(error: ErrorObject): string {
   const custom = (error.parentSchema as { errorMessage?: string } | undefined)?.errorMessage;
   if (custom && ['pattern', 'format', 'minLength'].includes(error.keyword)) return custom;
   if (error.keyword === 'required') return 'is required';
+  if (error.keyword === 'type' && error.data === null) return 'must not be null';
   if (error.keyword === 'additionalProperties') return 'is not an allowed field';
   if (error.keyword === 'enum') return `must be one of: ${(error.params.allowedValues as unknown[]).join(', ')}`;
   return error.message ?? 'is invalid';

@@ -71,10 +71,11 @@ export const RegisterPatientBody = Type.Object(
 
 export const UpdatePatientBody = Type.Object(
   {
-    firstName: Type.Optional(Nullable(demographicFields.firstName)),
-    lastName: Type.Optional(Nullable(demographicFields.lastName)),
-    dateOfBirth: Type.Optional(Nullable(demographicFields.dateOfBirth)),
-    sex: Type.Optional(Nullable(demographicFields.sex)),
+    // Required facts cannot be cleared: refusing null here lets a 400 name them with every other bad field.
+    firstName: Type.Optional(demographicFields.firstName),
+    lastName: Type.Optional(demographicFields.lastName),
+    dateOfBirth: Type.Optional(demographicFields.dateOfBirth),
+    sex: Type.Optional(demographicFields.sex),
     phone: Type.Optional(demographicFields.phone),
     email: Type.Optional(demographicFields.email),
     address: Type.Optional(demographicFields.address),
