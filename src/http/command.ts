@@ -39,11 +39,14 @@ export interface CommandRoute<Command, Event extends DomainEvent, State> {
   now: Date;
 }
 
-async function replay(reply: FastifyReply, stored: IdempotencyRecord, hash: string) {
+const locationOf = (request: FastifyRequest, id: unknown) => `${request.url.split('?')[0]}/${id}`;
+
+async function replay(request: FastifyRequest, reply: FastifyReply, stored: IdempotencyRecord, hash: string) {
   if (stored.requestHash !== hash) {
     throw unprocessable('This Idempotency-Key was already used for a different request; use a new key.');
   }
-  const body = stored.response as { version?: number };
+  const body = stored.response as { id?: string; version?: number };
+  if (stored.statusCode === 201) reply.header('location', locationOf(request, body.id));
   return reply
     .code(stored.statusCode)
     .header('etag', `"${body.version}"`)
@@ -66,7 +69,7 @@ export async function executeCommand<Command, Event extends DomainEvent, State>(
   const hash = key === undefined ? '' : requestHash(request);
   if (key !== undefined) {
     const stored = await route.store.findIdempotentResponse(scope, key);
-    if (stored) return replay(reply, stored, hash);
+    if (stored) return replay(request, reply, stored, hash);
   }
 
   try {
@@ -83,7 +86,7 @@ export async function executeCommand<Command, Event extends DomainEvent, State>(
           : { scope, key, requestHash: hash, statusCode: route.status, response: { id: route.streamId } },
     });
     const status = outcome.events.length === 0 ? 200 : route.status;
-    if (status === 201) reply.header('location', `${request.url.split('?')[0]}/${outcome.streamId}`);
+    if (status === 201) reply.header('location', locationOf(request, outcome.streamId));
     return reply
       .code(status)
       .header('etag', `"${outcome.version}"`)
@@ -93,6 +96,6 @@ export async function executeCommand<Command, Event extends DomainEvent, State>(
     // A concurrent retry of this very request committed first: answer as it did.
     const stored = await route.store.findIdempotentResponse(scope, key);
     if (!stored) throw error;
-    return replay(reply, stored, hash);
+    return replay(request, reply, stored, hash);
   }
 }
