@@ -48,8 +48,15 @@ export async function buildApp(deps: AppDeps & { kysely: Kysely<Database> }, opt
     ttlSeconds: deps.config.ACCESS_TOKEN_TTL_SECONDS,
   });
   installAccessControl(app);
+  // Once closing, answers in flight also close their keep-alive connection; otherwise shutdown
+  // would wait for every idle client connection to time out.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    if (closing) reply.header('connection', 'close');
   });
 
   await app.register(swagger, {

@@ -60,8 +60,8 @@ export async function runProcess(
         process.exit(1);
       }
     };
-    process.once('SIGTERM', () => void shutdown('SIGTERM'));
-    process.once('SIGINT', () => void shutdown('SIGINT'));
+    process.on('SIGTERM', () => void shutdown('SIGTERM'));
+    process.on('SIGINT', () => void shutdown('SIGINT'));
   } catch (error) {
     logger.fatal({ err: error }, (error as Error).message ?? String(error));
     await runtime?.close().catch(() => {});

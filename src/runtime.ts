@@ -1,6 +1,6 @@
 import type { Config } from './config.js';
 import { connect, migrateToLatest, type Db } from './db.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgres.js';
+import type { EmbeddedDatabase } from './embedded-postgres.js';
 import { createEventStore, type EventStore } from './event-store/store.js';
 
 export interface Runtime {
@@ -26,6 +26,9 @@ export async function startRuntime(
     if (!options.allowEmbedded) {
       throw new Error('DATABASE_URL is not set. Set it, or use `npm start`, which runs an embedded PostgreSQL.');
     }
+    // Loaded only when used: the package installs its own SIGTERM handler that exits at once,
+    // which would cut short our graceful shutdown.
+    const { startEmbeddedPostgres } = await import('./embedded-postgres.js');
     embedded = await startEmbeddedPostgres({ dataDir: config.EMBEDDED_PG_DIR, port: config.EMBEDDED_PG_PORT, log: options.log });
     connectionString = embedded.url;
   }

@@ -1,0 +1,72 @@
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { once } from 'node:events';
+import Fastify from 'fastify';
+import jwt from '@fastify/jwt';
+import { v4 as uuid } from 'uuid';
+import { createTestDatabase } from './helpers/database.js';
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  return port;
+}
+
+async function waitUntilLive(base: string) {
+  for (let attempt = 0; attempt < 300; attempt += 1) {
+    try {
+      if ((await fetch(`${base}/health/live`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('the API did not come up');
+}
+
+const SECRET = 'a-secret-of-at-least-thirty-two-characters';
+
+async function adminToken(): Promise<string> {
+  const signer = Fastify();
+  await signer.register(jwt, { secret: SECRET, sign: { iss: 'pams' } });
+  await signer.ready();
+  return signer.jwt.sign({ sub: uuid(), role: 'admin', jti: uuid() });
+}
+
+t.test('on SIGTERM the API finishes the request in flight, then exits 0', async (t) => {
+  const db = await createTestDatabase(t, 2);
+  // An event no worker will project: a read that waits for it stays in flight for a while.
+  const append = await db.store.append({
+    streamId: uuid(),
+    streamType: 'patient',
+    expectedVersion: 0,
+    events: [{ eventId: uuid(), type: 'Unprojected', data: {}, schemaVersion: 1, metadata: { actorId: null, actorRole: 'system' }, recordedAt: new Date() }],
+  });
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    env: { ...process.env, DATABASE_URL: db.url, PORT: String(port), LOG_LEVEL: 'silent', CONSISTENCY_TIMEOUT_MS: '1500', JWT_SECRET: SECRET },
+    stdio: 'ignore',
+  });
+  t.teardown(() => child.kill('SIGKILL'));
+  const base = `http://127.0.0.1:${port}`;
+  await waitUntilLive(base);
+
+  const exited = once(child, 'exit');
+  const startedAt = Date.now();
+  const inFlight = fetch(`${base}/api/v1/patients`, {
+    headers: { 'consistent-with': String(append.position), authorization: `Bearer ${await adminToken()}` },
+  });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  child.kill('SIGTERM');
+  const response = await inFlight;
+  t.equal(response.status, 503, 'the request in flight got its whole answer (its projection never caught up)');
+  t.ok(Date.now() - startedAt >= 1400, 'it was allowed to run its course');
+  t.equal(response.headers.get('retry-after'), '1');
+  const answeredAt = Date.now();
+  const [code] = await exited;
+  t.equal(code, 0);
+  t.ok(Date.now() - answeredAt < 2000, `and exits promptly after (${Date.now() - answeredAt} ms)`);
+});
