@@ -45,9 +45,16 @@ export async function createTestApp(t: Teardown, options: { now?: () => Date; co
       const client = await db.pool.connect();
       try {
         for (const projection of projections) {
+          // Transaction ids and the snapshot fence are server-wide: a transaction open in another
+          // database on the same server (another test file, a benchmark) briefly fences off events
+          // that are already committed here. Wait for them (bounded) rather than return half done.
+          const deadline = Date.now() + 5000;
           for (;;) {
             const outcome = await runBatch(client, db.store, projection, 1000, false);
-            if (outcome.busy || outcome.processed === 0) break;
+            if (outcome.busy) break;
+            if (outcome.processed > 0) continue;
+            if (!(await db.store.hasEventsAfter(outcome.cursor)) || Date.now() > deadline) break;
+            await new Promise((resolve) => setTimeout(resolve, 10));
           }
         }
       } finally {
