@@ -90,6 +90,8 @@ export const ConsistencyHeaders = Type.Object({
   'consistent-with': Type.Optional(
     Type.Integer({
       minimum: 1,
+      // Beyond this the header cannot be a position we issued, and PostgreSQL's bigint would overflow (a 500).
+      maximum: Number.MAX_SAFE_INTEGER,
       description: 'A position returned by a command: wait (bounded) until this read model reflects it',
     }),
   ),
