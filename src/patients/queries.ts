@@ -5,14 +5,19 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db.js';
 import { invalid, notFound } from '../errors.js';
 import { awaitProjection } from '../http/consistency.js';
+import type { StoredEvent } from '../event-store/types.js';
+import type { Actor } from '../http/actor.js';
 import type { AppDeps } from '../http/deps.js';
 import { ConsistencyHeaders, decodeCursor, encodeCursor, Nullable, Page, PageQuery, problems, Uuid } from '../http/schemas.js';
+import { careTeam } from '../../projections/care-team.js';
 import { patientSummary, type PatientSummaryRow } from '../../projections/patient-summary.js';
-import { PATIENT_STREAM } from './events.js';
-import { Patient, PatientParams } from './schemas.js';
+import { patientDecider } from './decider.js';
+import { PATIENT_STREAM, type PatientEvent } from './events.js';
+import { CareTeamMember, Patient, PatientParams } from './schemas.js';
+import { reachesPatient } from './reach.js';
+import { withinReach } from './within-reach.js';
 
 const TAGS = ['patients'];
-const PROJECTION = 'patient_summary';
 
 export function toPatient(row: PatientSummaryRow) {
   return {
@@ -62,10 +67,10 @@ export interface PatientFilter {
   cursor?: string;
 }
 
-/** One keyset page in the list's stable order (family name, given name, id). */
-export async function listPatients(db: Kysely<Database>, filter: PatientFilter) {
+/** One keyset page, of the patients `actor` reaches, in the list's stable order (family name, given name, id). */
+export async function listPatients(db: Kysely<Database>, filter: PatientFilter, actor: Actor) {
   const after = parseListCursor(filter.cursor);
-  let query = db.selectFrom('patient_summary').selectAll();
+  let query = db.selectFrom('patient_summary').selectAll().where(withinReach(actor));
   const search = filter.search?.trim().toLowerCase().replace(/\s+/g, ' ');
   if (search) {
     const [first, ...rest] = search.split(' ');
@@ -123,18 +128,42 @@ const HistoryItem = Type.Object({
   correlationId: Nullable(Type.String()),
 });
 
+function toHistoryItem(event: StoredEvent) {
+  return {
+    eventId: event.eventId,
+    position: event.position,
+    version: event.streamVersion,
+    type: event.type,
+    schemaVersion: event.schemaVersion,
+    data: event.data,
+    recordedAt: event.recordedAt.toISOString(),
+    actor: { id: event.metadata.actorId, role: event.metadata.actorRole },
+    reason: event.metadata.reason ?? null,
+    requestId: event.metadata.requestId ?? null,
+    correlationId: event.metadata.correlationId ?? null,
+  };
+}
+
 /** Reads of the patient record: the summary projection, and the stream itself for auditors. */
 export function patientQueryRoutes({ kysely, pool, store, config }: AppDeps & { kysely: Kysely<Database> }): FastifyPluginAsyncTypebox {
-  const consistent = (position: number | undefined) =>
-    awaitProjection(pool, store, PROJECTION, position, config.CONSISTENCY_TIMEOUT_MS);
+  // What a caller sees of patient_summary depends on care_team too: read-your-writes waits for both,
+  // or a practitioner just assigned would not yet find the patient.
+  const consistent = async (position: number | undefined) => {
+    for (const projection of [patientSummary.name, careTeam.name]) {
+      await awaitProjection(pool, store, projection, position, config.CONSISTENCY_TIMEOUT_MS);
+    }
+  };
 
   return async (app) => {
     app.get(
       '/patients',
       {
-        config: { access: { roles: ['practitioner', 'admin', 'auditor'] } },
+        // A patient may list too, and finds only themselves: the list holds what the caller reaches.
+        config: { access: { roles: ['patient', 'practitioner', 'admin', 'auditor'] } },
         schema: {
-          summary: 'List patients (patient_summary projection), keyset-paginated',
+          summary: 'List the patients you reach (patient_summary projection), keyset-paginated',
+          description:
+            'Admins and auditors see every patient; practitioners the patients whose care team they are on; a patient only themselves.',
           tags: TAGS,
           headers: ConsistencyHeaders,
           querystring: Type.Object(
@@ -153,7 +182,7 @@ export function patientQueryRoutes({ kysely, pool, store, config }: AppDeps & { 
       },
       async (request) => {
         await consistent(request.headers['consistent-with']);
-        return listPatients(kysely, request.query);
+        return listPatients(kysely, request.query, request.actor);
       },
     );
 
@@ -175,6 +204,7 @@ export function patientQueryRoutes({ kysely, pool, store, config }: AppDeps & { 
           .selectFrom('patient_summary')
           .select(patientSummary.columns)
           .where('patient_id', '=', request.params.id)
+          .where(withinReach(request.actor))
           .executeTakeFirst();
         if (!row) throw notFound(`No patient with id ${request.params.id}.`);
         return reply.header('etag', `"${row.version}"`).send(toPatient(row));
@@ -199,25 +229,55 @@ export function patientQueryRoutes({ kysely, pool, store, config }: AppDeps & { 
         if (typeof afterVersion !== 'number' || !Number.isInteger(afterVersion) || afterVersion < 0) {
           throw invalid([{ in: 'query', field: 'cursor', message: 'is not a cursor returned by this endpoint' }]);
         }
-        const events = await store.readStream(request.params.id, afterVersion, limit + 1);
-        if (events.length === 0 && afterVersion === 0) throw notFound(`No patient with id ${request.params.id}.`);
-        if (events[0] && events[0].streamType !== PATIENT_STREAM) throw notFound(`No patient with id ${request.params.id}.`);
-        const page = events.slice(0, limit);
+        // The whole stream, not just the page: who reaches the record is decided by its current
+        // care team, folded exactly as a command would fold it. One read either way.
+        const events = await store.readStream(request.params.id);
+        const state = events[0]?.streamType === PATIENT_STREAM
+          ? events.reduce((current, event) => patientDecider.evolve(current, event as PatientEvent), patientDecider.initialState())
+          : patientDecider.initialState();
+        if (!reachesPatient(request.actor, state)) throw notFound(`No patient with id ${request.params.id}.`);
+        const rest = events.filter((event) => event.streamVersion > afterVersion);
+        const page = rest.slice(0, limit);
         return {
-          items: page.map((event) => ({
-            eventId: event.eventId,
-            position: event.position,
-            version: event.streamVersion,
-            type: event.type,
-            schemaVersion: event.schemaVersion,
-            data: event.data,
-            recordedAt: event.recordedAt.toISOString(),
-            actor: { id: event.metadata.actorId, role: event.metadata.actorRole },
-            reason: event.metadata.reason ?? null,
-            requestId: event.metadata.requestId ?? null,
-            correlationId: event.metadata.correlationId ?? null,
+          items: page.map(toHistoryItem),
+          nextCursor: rest.length > limit ? encodeCursor(page.at(-1)!.streamVersion) : null,
+        };
+      },
+    );
+
+    app.get(
+      '/patients/:id/care-team',
+      {
+        config: { access: { roles: ['patient', 'practitioner', 'admin', 'auditor'], patientParam: 'id' } },
+        schema: {
+          summary: "The practitioners on a patient's care team (care_team projection)",
+          tags: TAGS,
+          headers: ConsistencyHeaders,
+          params: PatientParams,
+          response: { 200: Type.Object({ items: Type.Array(CareTeamMember) }), ...problems(400, 404, 503) },
+        },
+      },
+      async (request) => {
+        await consistent(request.headers['consistent-with']);
+        const patient = await kysely
+          .selectFrom('patient_summary')
+          .select('patient_id')
+          .where('patient_id', '=', request.params.id)
+          .where(withinReach(request.actor))
+          .executeTakeFirst();
+        if (!patient) throw notFound(`No patient with id ${request.params.id}.`);
+        const members = await kysely
+          .selectFrom('care_team')
+          .select(careTeam.columns)
+          .where('patient_id', '=', request.params.id)
+          .orderBy('position')
+          .execute();
+        return {
+          items: members.map((member) => ({
+            practitionerId: member.practitioner_id,
+            assignedAt: member.assigned_at.toISOString(),
+            assignedBy: { id: member.assigned_by_id, role: member.assigned_by_role },
           })),
-          nextCursor: events.length > limit ? encodeCursor(page.at(-1)!.streamVersion) : null,
         };
       },
     );

@@ -1,11 +1,22 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { v7 as uuidv7 } from 'uuid';
+import { forbidden } from '../auth/access.js';
+import type { Actor } from '../http/actor.js';
 import { executeCommand } from '../http/command.js';
 import { latestDateOnEarth, type AppDeps } from '../http/deps.js';
 import { CommandHeaders, CommandResult, problems } from '../http/schemas.js';
 import { patientDecider } from './decider.js';
 import type { Demographics } from './events.js';
-import { PatientParams, RegisterPatientBody, StatusChangeBody, UpdatePatientBody } from './schemas.js';
+import { readPractitionerStanding } from './practitioner-standing.js';
+import { PATIENT_EDITABLE_FIELDS } from './reach.js';
+import {
+  AssignPractitionerBody,
+  CareTeamParams,
+  PatientParams,
+  RegisterPatientBody,
+  StatusChangeBody,
+  UpdatePatientBody,
+} from './schemas.js';
 
 const TAGS = ['patients'];
 
@@ -14,8 +25,19 @@ function withAddressDefaults<T extends { address?: { state?: string | null; post
   return { ...body, address: { ...body.address, state: body.address.state ?? null, postalCode: body.address.postalCode ?? null } };
 }
 
-/** The patient record's commands. Reads are in queries.ts. */
+/** The patient record's commands. Reads are in queries.ts; who reaches which record, in reach.ts. */
 export function patientCommandRoutes({ store, clock }: AppDeps): FastifyPluginAsyncTypebox {
+  // A practitioner registering a patient must be verified (a pending one touches no patient data),
+  // and joins the new patient's care team; an admin registers without joining.
+  async function registeringPractitioner(actor: Actor): Promise<string | undefined> {
+    if (actor.role !== 'practitioner') return undefined;
+    const standing = actor.practitionerId ? await readPractitionerStanding(store, actor.practitionerId) : 'unknown';
+    if (standing !== 'verified') {
+      throw forbidden('Your practitioner profile is not verified yet; an admin must verify it before you work with patient records.');
+    }
+    return actor.practitionerId;
+  }
+
   return async (app) => {
     app.post(
       '/patients',
@@ -30,6 +52,7 @@ export function patientCommandRoutes({ store, clock }: AppDeps): FastifyPluginAs
         },
       },
       async (request, reply) => {
+        const registeringPractitionerId = await registeringPractitioner(request.actor);
         const now = clock();
         const { mrn, ...fields } = withAddressDefaults(request.body);
         const demographics: Demographics = {
@@ -47,7 +70,14 @@ export function patientCommandRoutes({ store, clock }: AppDeps): FastifyPluginAs
           store,
           decider: patientDecider,
           streamId: patientId,
-          command: { type: 'RegisterPatient', patientId, mrn, demographics, today: latestDateOnEarth(now) },
+          command: {
+            type: 'RegisterPatient',
+            patientId,
+            mrn,
+            demographics,
+            today: latestDateOnEarth(now),
+            ...(registeringPractitionerId ? { registeringPractitionerId } : {}),
+          },
           status: 201,
           now,
         });
@@ -57,10 +87,14 @@ export function patientCommandRoutes({ store, clock }: AppDeps): FastifyPluginAs
     app.patch(
       '/patients/:id',
       {
-        config: { access: { roles: ['patient', 'practitioner', 'admin'], patientParam: 'id' } },
+        config: {
+          access: { roles: ['patient', 'practitioner', 'admin'], patientParam: 'id', patientMayChange: PATIENT_EDITABLE_FIELDS },
+        },
         schema: {
           summary: 'Correct demographics (UpdatePatientDemographics → PatientDemographicsUpdated)',
-          description: 'Only the fields sent change; `null` clears an optional field. A change to nothing appends nothing.',
+          description:
+            'Only the fields sent change; `null` clears an optional field. A change to nothing appends nothing. ' +
+            `A patient may change only their own contact details (${PATIENT_EDITABLE_FIELDS.join(', ')}).`,
           tags: TAGS,
           headers: CommandHeaders,
           params: PatientParams,
@@ -93,7 +127,7 @@ export function patientCommandRoutes({ store, clock }: AppDeps): FastifyPluginAs
       app.post(
         `/patients/:id/${action}`,
         {
-          config: { access: { roles: ['practitioner', 'admin'] } },
+          config: { access: { roles: ['practitioner', 'admin'], patientParam: 'id' } },
           schema: {
             summary: `${action[0]!.toUpperCase()}${action.slice(1)} a patient record (${type} → Patient${action[0]!.toUpperCase()}${action.slice(1)}d)`,
             tags: TAGS,
@@ -115,5 +149,60 @@ export function patientCommandRoutes({ store, clock }: AppDeps): FastifyPluginAs
           }),
       );
     }
+
+    app.post(
+      '/patients/:id/care-team',
+      {
+        config: { access: { roles: ['practitioner', 'admin'], patientParam: 'id' } },
+        schema: {
+          summary: 'Assign a practitioner to the care team (AssignPractitioner → PractitionerAssignedToPatient)',
+          description:
+            'Admins and practitioners already on the team may assign; only a verified practitioner can join. ' +
+            'Assigning someone already on the team appends nothing.',
+          tags: TAGS,
+          headers: CommandHeaders,
+          params: PatientParams,
+          body: AssignPractitionerBody,
+          response: { 200: CommandResult, ...problems(400, 404, 409, 412, 422) },
+        },
+      },
+      async (request, reply) => {
+        const { practitionerId } = request.body;
+        // Read before deciding, from the practitioner's own stream: decide stays pure.
+        const practitionerStanding = await readPractitionerStanding(store, practitionerId);
+        return executeCommand(request, reply, {
+          store,
+          decider: patientDecider,
+          streamId: request.params.id,
+          command: { type: 'AssignPractitioner', patientId: request.params.id, practitionerId, practitionerStanding },
+          status: 200,
+          now: clock(),
+        });
+      },
+    );
+
+    app.delete(
+      '/patients/:id/care-team/:practitionerId',
+      {
+        config: { access: { roles: ['practitioner', 'admin'], patientParam: 'id' } },
+        schema: {
+          summary: 'Remove a practitioner from the care team (UnassignPractitioner → PractitionerUnassignedFromPatient)',
+          description: 'Admins and practitioners on the team may remove anyone from it, themselves included. Removing someone not on the team appends nothing.',
+          tags: TAGS,
+          headers: CommandHeaders,
+          params: CareTeamParams,
+          response: { 200: CommandResult, ...problems(400, 404, 412) },
+        },
+      },
+      async (request, reply) =>
+        executeCommand(request, reply, {
+          store,
+          decider: patientDecider,
+          streamId: request.params.id,
+          command: { type: 'UnassignPractitioner', patientId: request.params.id, practitionerId: request.params.practitionerId },
+          status: 200,
+          now: clock(),
+        }),
+    );
   };
 }

@@ -129,3 +129,16 @@ export const Patient = Type.Object({
 
 export type RegisterPatientBody = Static<typeof RegisterPatientBody>;
 export type UpdatePatientBody = Static<typeof UpdatePatientBody>;
+
+export const CareTeamParams = Type.Object({ id: Uuid, practitionerId: Uuid });
+
+export const AssignPractitionerBody = Type.Object(
+  { practitionerId: { ...Uuid, description: 'A verified practitioner profile' } },
+  { additionalProperties: false },
+);
+
+export const CareTeamMember = Type.Object({
+  practitionerId: Uuid,
+  assignedAt: Type.String({ format: 'date-time' }),
+  assignedBy: Type.Object({ id: Nullable(Type.String()), role: Type.String() }),
+});
