@@ -2,6 +2,9 @@ import type { Migration } from 'kysely';
 import * as eventStore from './0001_event_store.js';
 import * as projectionCheckpoints from './0002_projection_checkpoints.js';
 import * as patientSummary from './0003_patient_summary.js';
+import * as credentialsAndSessions from './0004_credentials_and_sessions.js';
+import * as mailOutbox from './0005_mail_outbox.js';
+import * as accountDirectory from './0006_account_directory.js';
 import * as careTeam from './0010_care_team.js';
 
 // Listed, not discovered: the order is part of the schema's history, and a compiled build needs no
@@ -10,5 +13,8 @@ export const migrations: Record<string, Migration> = {
   '0001_event_store': eventStore,
   '0002_projection_checkpoints': projectionCheckpoints,
   '0003_patient_summary': patientSummary,
+  '0004_credentials_and_sessions': credentialsAndSessions,
+  '0005_mail_outbox': mailOutbox,
+  '0006_account_directory': accountDirectory,
   '0010_care_team': careTeam,
 };

@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely';
+import type { AccountDirectoryRow } from './account-directory.js';
 import type { CareTeamRow } from './care-team.js';
 import type { PatientSummaryRow } from './patient-summary.js';
 
@@ -17,4 +18,5 @@ export interface ProjectionTables {
     mrn_key: Generated<string>;
   };
   care_team: CareTeamRow;
+  account_directory: AccountDirectoryRow;
 }

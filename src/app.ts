@@ -15,6 +15,11 @@ import { validatorCompiler } from './http/validation.js';
 import { loggerOptions } from './logger.js';
 import { patientCommandRoutes } from './patients/routes.js';
 import { patientQueryRoutes } from './patients/queries.js';
+import { accountRoutes } from './accounts/routes.js';
+import { accountQueryRoutes } from './accounts/queries.js';
+import { practitionerRoutes } from './practitioners/routes.js';
+import { createRevocationList } from './sessions/revocations.js';
+import { sessionRoutes } from './sessions/routes.js';
 
 export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
@@ -42,10 +47,19 @@ export async function buildApp(deps: AppDeps & { kysely: Kysely<Database> }, opt
   app.addHook('onRequest', async (request) => {
     request.actor = ANONYMOUS;
   });
+  const revocations = createRevocationList({
+    pool: deps.pool,
+    pollMs: deps.config.REVOCATION_POLL_MS,
+    accessTokenTtlSeconds: deps.config.ACCESS_TOKEN_TTL_SECONDS,
+    onError: (error) => app.log.error({ err: error }, 'could not refresh the session revocation list'),
+  });
+  await revocations.start();
+  app.addHook('onClose', async () => revocations.stop());
   await installAuthentication(app, {
     secret: deps.config.JWT_SECRET,
     issuer: deps.config.JWT_ISSUER,
     ttlSeconds: deps.config.ACCESS_TOKEN_TTL_SECONDS,
+    isRevoked: (claims) => claims.sid !== undefined && revocations.isRevoked(claims.sid),
   });
   installAccessControl(app);
   // Once closing, answers in flight also close their keep-alive connection; otherwise shutdown
@@ -72,6 +86,9 @@ export async function buildApp(deps: AppDeps & { kysely: Kysely<Database> }, opt
         securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
       },
       tags: [
+        { name: 'auth', description: 'Signing up and in, sessions, your own account' },
+        { name: 'accounts', description: 'Account management (admins)' },
+        { name: 'practitioners', description: 'Practitioner profiles' },
         { name: 'patients', description: 'The patient record' },
         { name: 'health', description: 'Liveness and readiness' },
       ],
@@ -85,6 +102,10 @@ export async function buildApp(deps: AppDeps & { kysely: Kysely<Database> }, opt
     async (api) => {
       await api.register(patientCommandRoutes(deps));
       await api.register(patientQueryRoutes(deps));
+      await api.register(sessionRoutes({ ...deps, revocations }));
+      await api.register(accountRoutes({ ...deps, revocations }));
+      await api.register(accountQueryRoutes(deps));
+      await api.register(practitionerRoutes(deps));
     },
     { prefix: '/api/v1' },
   );

@@ -17,6 +17,19 @@ const Environment = Type.Object({
   JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   JWT_ISSUER: Type.String({ default: 'pams' }),
   ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 86400, default: 900 }),
+  REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 300, maximum: 31_536_000, default: 2_592_000 }),
+  // How soon every API process learns of a revoked session (the one that revoked it knows at once).
+  REVOCATION_POLL_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 1000 }),
+  // scrypt's cost is 2^N; 17 (128 MiB, about 0.3 s) is OWASP's minimum. Lower only for tests.
+  PASSWORD_HASH_COST: Type.Integer({ minimum: 10, maximum: 20, default: 17 }),
+  EMAIL_VERIFICATION_TTL_SECONDS: Type.Integer({ minimum: 300, maximum: 604_800, default: 86_400 }),
+  PASSWORD_RESET_TTL_SECONDS: Type.Integer({ minimum: 300, maximum: 86_400, default: 3600 }),
+  // Mail leaves by SMTP when set (smtp:// or smtps://, credentials in the URL); otherwise it stays
+  // in the mail_outbox table for a developer to read.
+  SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
+  MAIL_FROM: Type.String({ default: 'PAMS <no-reply@pams.invalid>' }),
+  // Where the links in mail point: the web app that turns them into API calls.
+  APP_BASE_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:3000' }),
 });
 
 export type Config = Static<typeof Environment>;

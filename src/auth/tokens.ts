@@ -13,6 +13,8 @@ export interface AccessClaims {
   pid?: string;
   /** The practitioner profile of a practitioner account. */
   prid?: string;
+  /** The session (refresh-token family) this token belongs to: ending the session ends the token. */
+  sid?: string;
   jti: string;
 }
 
@@ -27,6 +29,8 @@ export interface TokenSettings {
   secret?: string;
   issuer: string;
   ttlSeconds: number;
+  /** Whether a verified token's session has ended; called on every request, so it must not do I/O. */
+  isRevoked?: (claims: AccessClaims) => boolean;
 }
 
 const invalidToken = (detail: string) =>
@@ -66,6 +70,7 @@ export async function installAuthentication(app: FastifyInstance<any, any, any, 
       throw invalidToken(expired ? 'The access token has expired; refresh it.' : 'The access token is not valid.');
     }
     if (typeof claims.sub !== 'string' || !ROLES.includes(claims.role)) throw invalidToken('The access token is not valid.');
+    if (settings.isRevoked?.(claims)) throw invalidToken('The session has ended; sign in again.');
     request.actor = actorFromClaims(claims);
   });
 }

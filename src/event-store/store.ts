@@ -206,6 +206,16 @@ export function createEventStore(pool: pg.Pool) {
       return result.rows[0]?.behind ?? 0;
     },
 
+    /** The stream holding a unique value (an account's email, say), read where the claims are enforced. */
+    async claimHolder(scope: string, value: string, on: Queryable = pool): Promise<string | undefined> {
+      const result = await on.query<{ stream_id: string }>({
+        name: 'pams_claim_holder',
+        text: 'select stream_id from unique_claims where scope = $1 and value = $2',
+        values: [scope, value],
+      });
+      return result.rows[0]?.stream_id;
+    },
+
     async findIdempotentResponse(scope: string, key: string): Promise<(IdempotencyRecord & { createdAt: Date }) | undefined> {
       const result = await pool.query(
         `select scope, key, request_hash, status_code, response, created_at from idempotency_keys

@@ -37,6 +37,7 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   409: 'Conflicts with the current state (or a concurrent change)',
   412: 'If-Match did not match the current version',
   422: 'Idempotency-Key reused with a different request',
+  429: 'Too many attempts: wait the number of seconds in Retry-After',
   503: 'The read model did not catch up in time (see Retry-After)',
 };
 

@@ -34,7 +34,7 @@ function fieldOf(error: ErrorObject): string {
 
 function messageOf(error: ErrorObject): string {
   const custom = (error.parentSchema as { errorMessage?: string } | undefined)?.errorMessage;
-  if (custom && ['pattern', 'format', 'minLength'].includes(error.keyword)) return custom;
+  if (custom && ['pattern', 'format', 'minLength', 'const'].includes(error.keyword)) return custom;
   if (error.keyword === 'required') return 'is required';
   if (error.keyword === 'type' && error.data === null) return 'must not be null';
   if (error.keyword === 'additionalProperties') return 'is not an allowed field';

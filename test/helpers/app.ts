@@ -30,7 +30,8 @@ export interface TestApp {
 export async function createTestApp(t: Teardown, options: { now?: () => Date; consistencyTimeoutMs?: number } = {}): Promise<TestApp> {
   const db = await createTestDatabase(t);
   const config = {
-    ...loadConfig({ JWT_SECRET: 'test-secret-test-secret-test-secret-000', LOG_LEVEL: 'silent' }),
+    // The cheapest password hashing config allows: tests sign up and in by the hundred.
+    ...loadConfig({ JWT_SECRET: 'test-secret-test-secret-test-secret-000', LOG_LEVEL: 'silent', PASSWORD_HASH_COST: '10' }),
     CONSISTENCY_TIMEOUT_MS: options.consistencyTimeoutMs ?? 200,
   };
   const app = await buildApp(
@@ -42,24 +43,7 @@ export async function createTestApp(t: Teardown, options: { now?: () => Date; co
     app,
     db,
     async project() {
-      const client = await db.pool.connect();
-      try {
-        for (const projection of projections) {
-          // Transaction ids and the snapshot fence are server-wide: a transaction open in another
-          // database on the same server (another test file, a benchmark) briefly fences off events
-          // that are already committed here. Wait for them (bounded) rather than return half done.
-          const deadline = Date.now() + 5000;
-          for (;;) {
-            const outcome = await runBatch(client, db.store, projection, 1000, false);
-            if (outcome.busy) break;
-            if (outcome.processed > 0) continue;
-            if (!(await db.store.hasEventsAfter(outcome.cursor)) || Date.now() > deadline) break;
-            await new Promise((resolve) => setTimeout(resolve, 10));
-          }
-        }
-      } finally {
-        client.release();
-      }
+      await projectEverything(db);
     },
     token: (caller) =>
       signAccessToken(app, {
@@ -69,6 +53,30 @@ export async function createTestApp(t: Teardown, options: { now?: () => Date; co
         ...(caller.practitionerId ? { prid: caller.practitionerId } : {}),
       }),
   };
+}
+
+/**
+ * Folds every pending event into every projection, as the workers would. The fence is
+ * cluster-wide, so a transaction open in another test's database can hold events back for a
+ * moment: keep going until nothing committed is left behind.
+ */
+export async function projectEverything(db: TestDatabase, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  const client = await db.pool.connect();
+  try {
+    for (const projection of projections) {
+      for (;;) {
+        const outcome = await runBatch(client, db.store, projection, 1000, false);
+        if (outcome.busy) throw new Error(`${projection.name} is locked by another runner`);
+        if (outcome.processed > 0) continue;
+        if (!(await db.store.hasEventsAfter(outcome.cursor, client))) break;
+        if (Date.now() > deadline) throw new Error(`${projection.name} did not catch up within ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    }
+  } finally {
+    client.release();
+  }
 }
 
 export function json<T = any>(response: LightMyRequestResponse): T {

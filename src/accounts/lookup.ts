@@ -1,0 +1,31 @@
+import type { EventStore, Queryable } from '../event-store/store.js';
+import { accountDecider, type Account } from './decider.js';
+import { ACCOUNT_STREAM, CLAIM_SCOPES, emailKey, usernameKey, type AccountEvent } from './events.js';
+
+/** The account as its stream says now (not a projection: sign-in must see a deactivation at once). */
+export async function readAccount(store: EventStore, accountId: string, on?: Queryable) {
+  const history = await store.readStream(accountId, 0, 10_000, on);
+  const tip = history.at(-1);
+  if (!tip || history[0]!.streamType !== ACCOUNT_STREAM) return undefined;
+  const state = history.reduce(
+    (current, event) => accountDecider.evolve(current, event as unknown as AccountEvent),
+    accountDecider.initialState(),
+  );
+  return state.status === 'none' ? undefined : { account: state, version: tip.streamVersion, position: tip.position };
+}
+
+export async function loadAccount(store: EventStore, accountId: string, on?: Queryable): Promise<Account | undefined> {
+  return (await readAccount(store, accountId, on))?.account;
+}
+
+/** Which claim a sign-in name is: an email has an @, a phone starts with +, anything else is a username. */
+export function claimOfSignInName(name: string) {
+  const trimmed = name.trim();
+  if (trimmed.includes('@')) return { scope: CLAIM_SCOPES.email, value: emailKey(trimmed) };
+  if (/^\+[0-9]+$/.test(trimmed)) return { scope: CLAIM_SCOPES.phone, value: trimmed };
+  return { scope: CLAIM_SCOPES.username, value: usernameKey(trimmed) };
+}
+
+export async function accountIdByEmail(store: EventStore, email: string, on?: Queryable) {
+  return store.claimHolder(CLAIM_SCOPES.email, emailKey(email), on);
+}

@@ -1,0 +1,116 @@
+import type { FastifyRequest } from 'fastify';
+import { AppError, notFound } from '../errors.js';
+import { handleCommand } from '../event-store/command-handler.js';
+import { eventMetadata } from '../http/actor.js';
+import { revokeAllSessions } from '../sessions/refresh-tokens.js';
+import { ACCOUNT_RULE } from '../sessions/throttle-policy.js';
+import { clearFailures, recordFailure, secondsUntilAllowed } from '../sessions/throttle.js';
+import { consumeAccountToken, passwordHashOf, savePasswordHash } from './credentials.js';
+import { accountDecider, type Account } from './decider.js';
+import { badField, unusableLink } from './errors.js';
+import { loadAccount } from './lookup.js';
+import { passwordProblem } from './password-policy.js';
+import { hashPassword, verifyPassword } from './passwords.js';
+import type { AccountDeps } from './routes.js';
+
+// The owner of a link acts on their own account: the events say so.
+const asOwner = (request: FastifyRequest, account: Account) => ({
+  ...eventMetadata(request),
+  actorId: account.accountId,
+  actorRole: account.role ?? 'anonymous',
+});
+
+export function tooManyAttempts(retryAfterSeconds: number) {
+  return new AppError(
+    429,
+    'too-many-attempts',
+    'Too many attempts',
+    `Too many failed attempts; try again in ${retryAfterSeconds} seconds.`,
+    {},
+    { 'retry-after': String(retryAfterSeconds) },
+  );
+}
+
+/** Follows a verification link: uses it up and records EmailVerified, in one transaction. */
+export async function verifyEmail({ store, clock }: AccountDeps, request: FastifyRequest, token: string) {
+  const now = clock();
+  return store.transaction(async (client) => {
+    const link = await consumeAccountToken(client, token, 'verify-email', now);
+    if (link.status !== 'valid') throw unusableLink(link.status);
+    const account = await loadAccount(store, link.accountId, client);
+    if (!account) throw unusableLink('unknown');
+    const outcome = await handleCommand(
+      store,
+      accountDecider,
+      { streamId: account.accountId, command: { type: 'VerifyEmail', accountId: account.accountId, email: link.email }, metadata: asOwner(request, account), now },
+      client,
+    );
+    return { id: account.accountId, version: outcome.version, position: outcome.position };
+  });
+}
+
+/**
+ * Sets a new password from a reset (or invitation) link. The link is used up, the hash replaced,
+ * PasswordReset recorded and every session ended, all in one transaction; a refused password
+ * leaves the link usable.
+ */
+export async function resetPassword(deps: AccountDeps, request: FastifyRequest, token: string, newPassword: string) {
+  const { store, clock, config, revocations } = deps;
+  const now = clock();
+  const done = await store.transaction(async (client) => {
+    const link = await consumeAccountToken(client, token, 'reset-password', now);
+    if (link.status !== 'valid') throw unusableLink(link.status);
+    const account = await loadAccount(store, link.accountId, client);
+    if (!account || account.status !== 'active') throw unusableLink('unknown');
+    const weak = passwordProblem(newPassword, account);
+    if (weak) throw badField('newPassword', weak);
+    const outcome = await handleCommand(
+      store,
+      accountDecider,
+      { streamId: account.accountId, command: { type: 'ResetPassword', accountId: account.accountId, email: link.email }, metadata: asOwner(request, account), now },
+      client,
+    );
+    await savePasswordHash(client, account.accountId, await hashPassword(newPassword, config.PASSWORD_HASH_COST), now);
+    const families = await revokeAllSessions(client, account.accountId, 'password reset');
+    return { outcome, families, accountId: account.accountId };
+  });
+  revocations.add(done.families);
+  return { id: done.accountId, version: done.outcome.version, position: done.outcome.position };
+}
+
+/**
+ * Changes the caller's password after checking the old one. Wrong old passwords count as failed
+ * sign-ins, so a stolen access token cannot be used to guess the password at leisure.
+ */
+export async function changePassword(deps: AccountDeps, request: FastifyRequest, oldPassword: string, newPassword: string) {
+  const { store, clock, config, pool, revocations } = deps;
+  const now = clock();
+  const accountId = request.actor.id!;
+  const account = await loadAccount(store, accountId);
+  if (!account) throw notFound('No such account.');
+  const throttleKey = `account:${accountId}`;
+  const wait = await secondsUntilAllowed(pool, [throttleKey], now);
+  if (wait > 0) throw tooManyAttempts(wait);
+  const current = await passwordHashOf(pool, accountId);
+  if (!current || !(await verifyPassword(oldPassword, current))) {
+    await recordFailure(pool, throttleKey, ACCOUNT_RULE, now);
+    throw badField('oldPassword', 'is not your current password');
+  }
+  await clearFailures(pool, throttleKey);
+  if (newPassword === oldPassword) throw badField('newPassword', 'must differ from the current password');
+  const weak = passwordProblem(newPassword, account);
+  if (weak) throw badField('newPassword', weak);
+  const passwordHash = await hashPassword(newPassword, config.PASSWORD_HASH_COST);
+  const done = await store.transaction(async (client) => {
+    const outcome = await handleCommand(
+      store,
+      accountDecider,
+      { streamId: accountId, command: { type: 'ChangePassword', accountId }, metadata: eventMetadata(request), now },
+      client,
+    );
+    await savePasswordHash(client, accountId, passwordHash, now);
+    return { outcome, families: await revokeAllSessions(client, accountId, 'password changed') };
+  });
+  revocations.add(done.families);
+  return { id: accountId, version: done.outcome.version, position: done.outcome.position };
+}

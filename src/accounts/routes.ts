@@ -1,0 +1,263 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { forbidden } from '../auth/access.js';
+import { handleCommand } from '../event-store/command-handler.js';
+import { eventMetadata } from '../http/actor.js';
+import type { AppDeps } from '../http/deps.js';
+import { CommandResult, problems } from '../http/schemas.js';
+import type { RevocationList } from '../sessions/revocations.js';
+import { revokeAllSessions } from '../sessions/refresh-tokens.js';
+import { accountIdByEmail, loadAccount } from './lookup.js';
+import { accountDecider } from './decider.js';
+import { sendPasswordLink, sendVerificationLink } from './mailings.js';
+import { changePassword, resetPassword, verifyEmail } from './passwords-and-links.js';
+import { createAccount } from './registration.js';
+import { hashPassword } from './passwords.js';
+import { passwordProblem } from './password-policy.js';
+import { badField } from './errors.js';
+import { recentlyIssued } from './credentials.js';
+import {
+  Accepted,
+  AccountCreated,
+  AccountParams,
+  ChangePasswordBody,
+  CreateAccountBody,
+  DeactivateBody,
+  EmailBody,
+  RegisterBody,
+  ResetPasswordBody,
+  TokenBody,
+  UpdateMeBody,
+} from './schemas.js';
+
+export type AccountDeps = AppDeps & { revocations: RevocationList };
+
+const AUTH = ['auth'];
+const ACCOUNTS = ['accounts'];
+const EVERYONE = ['patient', 'practitioner', 'admin', 'auditor'] as const;
+
+// The same words whether or not the address belongs to anyone: the answer must not tell.
+const MAYBE_SENT = 'If an account uses this address, a message is on its way.';
+// At most one link of a kind a minute per account: a form resubmitted in a loop sends no mail storm.
+const RESEND_AFTER_SECONDS = 60;
+
+/** Accounts' commands: signing up, proving an address, passwords, and the admins' account management. */
+export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
+  const { store, config, clock, revocations } = deps;
+  return async (app) => {
+    app.post(
+      '/auth/register',
+      {
+        config: { access: { public: true } },
+        schema: {
+          summary: 'Sign up as a patient (with a new patient record) or a practitioner (pending verification)',
+          description: 'AccountRegistered, RoleGranted, AccountLinkedToPatient|AccountLinkedToPractitioner, EmailVerificationRequested; a verification link is mailed.',
+          tags: AUTH,
+          body: RegisterBody,
+          response: { 201: AccountCreated, ...problems(400, 409) },
+        },
+      },
+      async (request, reply) => {
+        const { accountType, password, dateOfBirth, sex, acceptTerms: _accepted, ...person } = request.body;
+        if (accountType === 'patient' && dateOfBirth === undefined) throw badField('dateOfBirth', 'is required for a patient account');
+        if (accountType === 'practitioner' && dateOfBirth !== undefined) throw badField('dateOfBirth', 'is only for patient accounts');
+        if (accountType === 'practitioner' && sex !== undefined) throw badField('sex', 'is only for patient accounts');
+        const weak = passwordProblem(password, { email: person.email, username: person.username });
+        if (weak) throw badField('password', weak);
+        const created = await createAccount(
+          deps,
+          {
+            ...person,
+            username: person.username ?? null,
+            role: accountType,
+            registeredVia: 'self',
+            passwordHash: await hashPassword(password, config.PASSWORD_HASH_COST),
+            ...(dateOfBirth === undefined ? {} : { patient: { dateOfBirth, sex: sex ?? 'unknown' } }),
+            welcome: 'verify-email',
+          },
+          // The person signing up is the actor of their own registration.
+          (accountId) => ({ ...eventMetadata(request), actorId: accountId, actorRole: accountType }),
+          clock(),
+        );
+        const { accountId, ...rest } = created;
+        return reply.code(201).send({ id: accountId, ...rest });
+      },
+    );
+
+    app.post(
+      '/auth/verify-email',
+      {
+        config: { access: { public: true } },
+        schema: { summary: 'Follow a verification link (EmailVerified)', tags: AUTH, body: TokenBody, response: { 200: CommandResult, ...problems(400, 409) } },
+      },
+      async (request) => verifyEmail(deps, request, request.body.token),
+    );
+
+    app.post(
+      '/auth/resend-verification',
+      {
+        config: { access: { public: true } },
+        schema: {
+          summary: 'Mail a new verification link; the answer is the same whether or not the address is known',
+          tags: AUTH,
+          body: EmailBody,
+          response: { 202: Accepted, ...problems(400) },
+        },
+      },
+      async (request, reply) => {
+        const now = clock();
+        const accountId = await accountIdByEmail(store, request.body.email);
+        const account = accountId && (await loadAccount(store, accountId));
+        if (account && account.status === 'active' && !account.emailVerified) {
+          await store.transaction(async (client) => {
+            if (await recentlyIssued(client, account.accountId, 'verify-email', now, RESEND_AFTER_SECONDS)) return;
+            await sendVerificationLink(deps, client, account, { ...eventMetadata(request), actorId: null, actorRole: 'anonymous' }, now);
+          });
+        }
+        return reply.code(202).send({ detail: MAYBE_SENT });
+      },
+    );
+
+    app.post(
+      '/auth/password/forgot',
+      {
+        config: { access: { public: true } },
+        schema: {
+          summary: 'Mail a password reset link; the answer is the same whether or not the address is known',
+          tags: AUTH,
+          body: EmailBody,
+          response: { 202: Accepted, ...problems(400) },
+        },
+      },
+      async (request, reply) => {
+        const now = clock();
+        const accountId = await accountIdByEmail(store, request.body.email);
+        const account = accountId && (await loadAccount(store, accountId));
+        if (account && account.status === 'active') {
+          await store.transaction(async (client) => {
+            if (await recentlyIssued(client, account.accountId, 'reset-password', now, RESEND_AFTER_SECONDS)) return;
+            await sendPasswordLink(deps, client, account, { ...eventMetadata(request), actorId: null, actorRole: 'anonymous' }, now, 'reset');
+          });
+        }
+        return reply.code(202).send({ detail: MAYBE_SENT });
+      },
+    );
+
+    app.post(
+      '/auth/password/reset',
+      {
+        config: { access: { public: true } },
+        schema: {
+          summary: 'Choose a new password with a reset link (PasswordReset); ends every session',
+          tags: AUTH,
+          body: ResetPasswordBody,
+          response: { 200: CommandResult, ...problems(400) },
+        },
+      },
+      async (request) => resetPassword(deps, request, request.body.token, request.body.newPassword),
+    );
+
+    app.put(
+      '/users/me/password',
+      {
+        config: { access: { roles: EVERYONE } },
+        schema: {
+          summary: 'Change your password (PasswordChanged); ends every session, this one included',
+          tags: AUTH,
+          body: ChangePasswordBody,
+          response: { 200: CommandResult, ...problems(400, 404, 429) },
+        },
+      },
+      async (request) => changePassword(deps, request, request.body.oldPassword, request.body.newPassword),
+    );
+
+    app.patch(
+      '/users/me',
+      {
+        config: { access: { roles: EVERYONE } },
+        schema: {
+          summary: 'Change your name, phone or email (AccountProfileUpdated, EmailChanged)',
+          description: 'A new email address is unverified until the link mailed to it is followed.',
+          tags: AUTH,
+          body: UpdateMeBody,
+          response: { 200: CommandResult, ...problems(400, 404, 409) },
+        },
+      },
+      async (request) => {
+        const now = clock();
+        const accountId = request.actor.id!;
+        const metadata = eventMetadata(request);
+        return store.transaction(async (client) => {
+          const outcome = await handleCommand(
+            store,
+            accountDecider,
+            { streamId: accountId, command: { type: 'UpdateAccountProfile', accountId, changes: request.body }, metadata, now },
+            client,
+          );
+          const last = outcome.events.some((event) => event.type === 'EmailChanged')
+            ? await sendVerificationLink(deps, client, (await loadAccount(store, accountId, client))!, metadata, now)
+            : outcome;
+          return { id: accountId, version: last.version, position: last.position };
+        });
+      },
+    );
+
+    app.post(
+      '/accounts',
+      {
+        config: { access: { roles: ['admin'] } },
+        schema: {
+          summary: 'Create a practitioner, auditor or admin account; its owner is mailed a link to choose a password',
+          tags: ACCOUNTS,
+          body: CreateAccountBody,
+          response: { 201: AccountCreated, ...problems(400, 409) },
+        },
+      },
+      async (request, reply) => {
+        const { role, phone, username, ...person } = request.body;
+        const { accountId, ...rest } = await createAccount(
+          deps,
+          { ...person, role, phone: phone ?? null, username: username ?? null, registeredVia: 'admin', welcome: 'invitation' },
+          () => eventMetadata(request),
+          clock(),
+        );
+        return reply.code(201).send({ id: accountId, ...rest });
+      },
+    );
+
+    app.post(
+      '/accounts/:id/deactivate',
+      {
+        config: { access: { roles: ['admin'] } },
+        schema: {
+          summary: 'Deactivate an account (AccountDeactivated); its sessions and access tokens stop working at once',
+          tags: ACCOUNTS,
+          params: AccountParams,
+          body: DeactivateBody,
+          response: { 200: CommandResult, ...problems(400, 404, 409) },
+        },
+      },
+      async (request) => {
+        const accountId = request.params.id;
+        // The last admin locking everyone out by accident is worse than needing a second admin.
+        if (accountId === request.actor.id) throw forbidden('You cannot deactivate your own account.');
+        const { reason } = request.body;
+        const ended = await store.transaction(async (client) => {
+          const outcome = await handleCommand(
+            store,
+            accountDecider,
+            {
+              streamId: accountId,
+              command: { type: 'DeactivateAccount', accountId, reason },
+              metadata: eventMetadata(request, reason),
+              now: clock(),
+            },
+            client,
+          );
+          return { outcome, families: await revokeAllSessions(client, accountId, 'account deactivated') };
+        });
+        revocations.add(ended.families);
+        return { id: accountId, version: ended.outcome.version, position: ended.outcome.position };
+      },
+    );
+  };
+}

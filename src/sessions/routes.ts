@@ -1,0 +1,120 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { AppError } from '../errors.js';
+import { digest, passwordHashOf } from '../accounts/credentials.js';
+import { claimOfSignInName, loadAccount } from '../accounts/lookup.js';
+import { tooManyAttempts } from '../accounts/passwords-and-links.js';
+import { decoyHash, verifyPassword } from '../accounts/passwords.js';
+import type { AccountDeps } from '../accounts/routes.js';
+import { problems } from '../http/schemas.js';
+import { familyOf, revokeFamily, rotate } from './refresh-tokens.js';
+import { LoginBody, RefreshBody, TokenPair } from './schemas.js';
+import { accessTokenFor, hasRole, openSession, tokenResponse } from './sessions.js';
+import { ACCOUNT_RULE, ADDRESS_RULE } from './throttle-policy.js';
+import { clearFailures, recordFailure, secondsUntilAllowed } from './throttle.js';
+
+const TAGS = ['auth'];
+
+// One answer for every way a sign-in can fail, so that it never tells whether an account exists.
+const badCredentials = () =>
+  new AppError(401, 'invalid-credentials', 'Invalid credentials', 'The name or password is not right.', {}, { 'www-authenticate': 'Bearer realm="pams"' });
+
+const sessionEnded = (detail: string) =>
+  new AppError(401, 'invalid-token', 'Invalid token', detail, {}, { 'www-authenticate': 'Bearer realm="pams", error="invalid_token"' });
+
+/** Sessions: signing in, refreshing (rotating) and signing out. */
+export function sessionRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
+  const { store, pool, clock, config, revocations } = deps;
+  const settings = { accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS, refreshTokenTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS };
+  const decoy = decoyHash(config.PASSWORD_HASH_COST);
+
+  return async (app) => {
+    app.post(
+      '/auth/login',
+      {
+        config: { access: { public: true } },
+        schema: {
+          summary: 'Sign in with email, phone or username and password',
+          description: 'Repeated failures slow down, then lock, the account and the client address (429 with Retry-After).',
+          tags: TAGS,
+          body: LoginBody,
+          response: { 200: TokenPair, ...problems(400, 401, 429) },
+        },
+      },
+      async (request) => {
+        const now = clock();
+        const claim = claimOfSignInName(request.body.username);
+        const accountId = await store.claimHolder(claim.scope, claim.value);
+        // A name that matches no account is throttled under its own key, exactly like an account.
+        const nameKey = accountId ? `account:${accountId}` : `name:${digest(`${claim.scope} ${claim.value}`)}`;
+        const addressKey = `address:${request.ip}`;
+        const wait = await secondsUntilAllowed(pool, [nameKey, addressKey], now);
+        if (wait > 0) throw tooManyAttempts(wait);
+
+        const account = accountId ? await loadAccount(store, accountId) : undefined;
+        const hash = account ? await passwordHashOf(pool, account.accountId) : undefined;
+        // Without an account or a password, a decoy is checked, so the reply takes just as long.
+        const matches = await verifyPassword(request.body.password, hash ?? (await decoy()));
+        if (!account || !hash || !matches || account.status !== 'active' || !hasRole(account)) {
+          await recordFailure(pool, nameKey, ACCOUNT_RULE, now);
+          await recordFailure(pool, addressKey, ADDRESS_RULE, now);
+          throw badCredentials();
+        }
+        await clearFailures(pool, nameKey);
+        return openSession(app, pool, account, now, settings);
+      },
+    );
+
+    app.post(
+      '/auth/refresh',
+      {
+        config: { access: { public: true } },
+        schema: {
+          summary: 'Exchange a refresh token for a new pair; a token used twice ends its whole session',
+          tags: TAGS,
+          body: RefreshBody,
+          response: { 200: TokenPair, ...problems(400, 401) },
+        },
+      },
+      async (request) => {
+        const now = clock();
+        const result = await store.transaction(async (client) => {
+          const rotation = await rotate(client, request.body.refreshToken, now, settings.refreshTokenTtlSeconds);
+          if (rotation.outcome === 'reused') {
+            return { ...rotation, revoked: await revokeFamily(client, rotation.familyId, 'refresh token reused') };
+          }
+          if (rotation.outcome !== 'rotated') return { ...rotation, revoked: [] };
+          // The new tokens say what the account is now: a role, a link or a deactivation since sign-in counts.
+          const account = await loadAccount(store, rotation.accountId, client);
+          if (!account || account.status !== 'active' || !hasRole(account)) {
+            return { outcome: 'ended' as const, revoked: await revokeFamily(client, rotation.familyId, 'account inactive') };
+          }
+          return { ...rotation, account, revoked: [] };
+        });
+        revocations.add(result.revoked);
+        if (result.outcome === 'reused') {
+          throw sessionEnded('This refresh token was already used, so the session has been ended to be safe; sign in again.');
+        }
+        if (result.outcome !== 'rotated') throw sessionEnded('The refresh token is not valid or its session has ended; sign in again.');
+        return tokenResponse(accessTokenFor(app, result.account, result.familyId), result.refreshToken, settings);
+      },
+    );
+
+    app.post(
+      '/auth/logout',
+      {
+        config: { access: { public: true } },
+        schema: {
+          summary: 'End the session of a refresh token; its access tokens stop working too',
+          tags: TAGS,
+          body: RefreshBody,
+          response: { 204: { type: 'null', description: 'Signed out (also when the token was unknown or already ended)' }, ...problems(400) },
+        },
+      },
+      async (request, reply) => {
+        const family = await familyOf(pool, request.body.refreshToken);
+        if (family) revocations.add(await revokeFamily(pool, family.familyId, 'signed out'));
+        return reply.code(204).send(null);
+      },
+    );
+  };
+}
