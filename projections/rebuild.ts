@@ -1,50 +1,84 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import type { EventStore } from '../src/event-store/store.js';
+import type { CommitOrderCursor } from '../src/event-store/types.js';
 import { lockCheckpoint, saveCheckpoint, START } from './checkpoints.js';
 import type { AnyProjection } from './projection.js';
-import { applyEvents } from './row-store.js';
+import { foldNextEvents, runBatch } from './runner.js';
 
 const quote = (identifier: string) => `"${identifier.replaceAll('"', '""')}"`;
 
-/**
- * Rebuilds a projection from event zero in one transaction. Readers keep seeing the old rows
- * until the new ones commit all at once (plain DELETE, not TRUNCATE, so no reader is locked out);
- * the live runner skips while the checkpoint is locked and resumes from where the rebuild ends.
- */
-export async function rebuildProjection(options: {
+export interface RebuildOptions {
   pool: pg.Pool;
   store: EventStore;
   projection: AnyProjection;
   batchSize: number;
   onProgress?: (done: number, total: number) => void | Promise<void>;
-}): Promise<{ events: number }> {
+  /** How long to wait for events held back by transactions still in flight before swapping. */
+  settleMs?: number;
+}
+
+/**
+ * Rebuilds a projection from event zero without taking it away from readers or stalling the
+ * other projections. The same pure projection, under a shadow name, is folded into a shadow table
+ * in short transactions; then one short transaction folds the last events, replaces the live rows
+ * with the shadow's (readers see the old rows until that commit, the new ones after) and moves
+ * the live checkpoint. A plain DELETE + INSERT, not a table swap: no reader is ever locked out.
+ */
+export async function rebuildProjection(options: RebuildOptions): Promise<{ events: number }> {
   const { pool, store, projection, batchSize } = options;
+  const shadow: AnyProjection = { ...projection, name: `${projection.name}__rebuild` };
+  const columns = projection.columns.map(quote).join(', ');
   const total = await store.headPosition();
+
+  await pool.query(`drop table if exists ${quote(shadow.name)}`);
+  await pool.query(
+    `create unlogged table ${quote(shadow.name)} (like ${quote(projection.name)} including defaults including generated)`,
+  );
+  await pool.query(`alter table ${quote(shadow.name)} add primary key (${quote(projection.key)})`);
+  await pool.query(
+    `insert into projection_checkpoints (name) values ($1)
+     on conflict (name) do update set last_transaction_id = '0', last_position = 0, updated_at = now()`,
+    [shadow.name],
+  );
+
+  let done = 0;
   const client = await pool.connect();
   try {
+    for (let settledAt = Date.now() + (options.settleMs ?? 10_000); ; ) {
+      const outcome = await runBatch(client, store, shadow, batchSize, false);
+      if (outcome.busy) throw new Error(`${shadow.name} is being rebuilt by another process`);
+      done += outcome.processed;
+      if (outcome.processed > 0) await options.onProgress?.(done, Math.max(total, done));
+      if (outcome.processed === batchSize) continue;
+      // Events held back by an older transaction still in flight: give it a moment to finish.
+      if (!(await store.hasEventsAfter(outcome.cursor, client)) || Date.now() > settledAt) break;
+      await sleep(20);
+    }
+
     await client.query('begin');
     await lockCheckpoint(client, projection.name, false);
-    await client.query(`delete from ${quote(projection.name)}`);
-    let cursor = START;
-    let done = 0;
+    let cursor: CommitOrderCursor = (await lockCheckpoint(client, shadow.name, false)) ?? START;
     for (;;) {
-      const events = await store.readCommitted(cursor, batchSize, projection.eventTypes, client);
-      const last = events.at(-1);
-      if (!last) break;
-      await applyEvents(client, projection, events);
-      cursor = { transactionId: last.transactionId, position: last.position };
-      done += events.length;
+      const folded = await foldNextEvents(client, store, shadow, cursor, batchSize);
+      if (folded.processed === 0) break;
+      done += folded.processed;
+      cursor = folded.cursor;
       await options.onProgress?.(done, Math.max(total, done));
     }
+    await client.query(`delete from ${quote(projection.name)}`);
+    await client.query(`insert into ${quote(projection.name)} (${columns}) select ${columns} from ${quote(shadow.name)}`);
+    // Anything after this point in commit order is the live runner's to fold in.
     await saveCheckpoint(client, projection.name, cursor);
+    await client.query('delete from projection_checkpoints where name = $1', [shadow.name]);
+    await client.query(`drop table ${quote(shadow.name)}`);
     await client.query('commit');
-    // Wake the live runners: events appended meanwhile are theirs to fold in.
-    await pool.query(`select pg_notify('pams_events', $1)`, [String(cursor.position)]);
-    return { events: done };
   } catch (error) {
     await client.query('rollback').catch(() => {});
     throw error;
   } finally {
     client.release();
   }
+  await pool.query(`select pg_notify('pams_events', $1)`, [String(done)]);
+  return { events: done };
 }

@@ -18,9 +18,27 @@ export interface RunnerOptions {
 export type BatchOutcome = { busy: true } | { busy: false; processed: number; cursor: CommitOrderCursor };
 
 /**
- * One batch in one transaction: lock the checkpoint, read the next events in commit order, fold
- * them into rows, move the checkpoint. Rows and checkpoint commit together, so a batch that fails
- * or is repeated leaves no trace, and the lock keeps a second runner (in any process) out.
+ * Folds the next events after `cursor` (in commit order) into the projection's rows, inside the
+ * caller's transaction. Returns where it got to; the caller moves the checkpoint.
+ */
+export async function foldNextEvents(
+  client: pg.PoolClient,
+  store: EventStore,
+  projection: AnyProjection,
+  cursor: CommitOrderCursor,
+  batchSize: number,
+): Promise<{ processed: number; cursor: CommitOrderCursor }> {
+  const events: StoredEvent[] = await store.readCommitted(cursor, batchSize, projection.eventTypes, client);
+  const last = events.at(-1);
+  if (!last) return { processed: 0, cursor };
+  await applyEvents(client, projection, events);
+  return { processed: events.length, cursor: { transactionId: last.transactionId, position: last.position } };
+}
+
+/**
+ * One batch in one transaction: lock the checkpoint, fold the next events, move the checkpoint.
+ * Rows and checkpoint commit together, so a batch that fails or is repeated leaves no trace, and
+ * the lock keeps a second runner (in any process) out.
  */
 export async function runBatch(
   client: pg.PoolClient,
@@ -36,17 +54,10 @@ export async function runBatch(
       await client.query('rollback');
       return { busy: true };
     }
-    const events: StoredEvent[] = await store.readCommitted(checkpoint, batchSize, projection.eventTypes, client);
-    const last = events.at(-1);
-    if (!last) {
-      await client.query('commit');
-      return { busy: false, processed: 0, cursor: checkpoint };
-    }
-    await applyEvents(client, projection, events);
-    const cursor = { transactionId: last.transactionId, position: last.position };
-    await saveCheckpoint(client, projection.name, cursor);
+    const folded = await foldNextEvents(client, store, projection, checkpoint, batchSize);
+    if (folded.processed > 0) await saveCheckpoint(client, projection.name, folded.cursor);
     await client.query('commit');
-    return { busy: false, processed: events.length, cursor };
+    return { busy: false, ...folded };
   } catch (error) {
     await client.query('rollback').catch(() => {});
     throw error;

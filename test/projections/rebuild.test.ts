@@ -46,6 +46,9 @@ t.test('a rebuild refolds every event from zero and drops rows no event supports
   t.equal(counts.size, 30, 'the row no event supports is gone');
   t.ok([...counts.values()].every((count) => count === 3));
   t.equal((await readCheckpoint(db.pool, 'event_counts'))?.position, (await db.store.headPosition()));
+  const leftovers = await db.pool.query(`select 1 from pg_tables where tablename like 'event_counts%rebuild'`);
+  t.equal(leftovers.rowCount, 0, 'the shadow table is gone');
+  t.equal(await readCheckpoint(db.pool, 'event_counts__rebuild'), undefined, 'and so is its checkpoint');
 });
 
 t.test('readers see the old rows while a rebuild is in progress', async (t) => {
