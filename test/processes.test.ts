@@ -16,7 +16,7 @@ async function freePort(): Promise<number> {
 }
 
 async function waitUntilLive(base: string) {
-  for (let attempt = 0; attempt < 300; attempt += 1) {
+  for (let attempt = 0; attempt < 1200; attempt += 1) {
     try {
       if ((await fetch(`${base}/health/live`)).ok) return;
     } catch {
