@@ -4,7 +4,7 @@ import type { TestApp } from './app.js';
 export const PASSWORD = 'a long enough passphrase 7';
 
 /** Fresh, unique sign-up fields: tests keep apart by random values, not by wiping tables. */
-export function signUpFields(overrides: Record<string, unknown> = {}) {
+export function signUpFields(overrides: Record<string, unknown> = {}): { email: string; phone: string; password: string; [field: string]: unknown } {
   const tag = uuid().slice(0, 8);
   return {
     accountType: 'patient',
