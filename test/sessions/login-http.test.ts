@@ -1,0 +1,98 @@
+import t from 'tap';
+import { createTestApp, json } from '../helpers/app.js';
+import { bearer, PASSWORD, signIn, signUp } from '../helpers/accounts.js';
+
+t.test('signing in', async (t) => {
+  const test = await createTestApp(t);
+  const { app, db } = test;
+  const login = (username: string, password: string, remoteAddress = '10.0.0.1') =>
+    app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password }, remoteAddress });
+
+  t.test('works with the email (any case), the phone or the username, and yields a working pair of tokens', async (t) => {
+    const person = await signUp(test, { username: `ada_${Date.now()}` });
+    for (const name of [person.email.toUpperCase(), person.phone, (person.username as string).toUpperCase()]) {
+      const response = await login(name, PASSWORD);
+      t.equal(response.statusCode, 200, name);
+      const body = json(response);
+      t.match(body, { accessToken: String, refreshToken: /^[\w-]{43}$/, tokenType: 'Bearer', expiresIn: 900 });
+      const claims = app.jwt.decode<Record<string, unknown>>(body.accessToken)!;
+      t.match(claims, { sub: person.id, role: 'patient', pid: person.patientId, sid: String, jti: String, iss: 'pams' });
+      t.equal((claims.exp as number) - (claims.iat as number), 900, 'the access token lives ACCESS_TOKEN_TTL_SECONDS');
+    }
+  });
+
+  t.test('a wrong password and an unknown name get the very same answer', async (t) => {
+    const person = await signUp(test);
+    const wrong = await login(person.email, 'not the password at all', '10.0.1.1');
+    const unknown = await login('nobody-here@example.org', 'not the password at all', '10.0.1.2');
+    t.equal(wrong.statusCode, 401);
+    t.equal(unknown.statusCode, 401);
+    t.same(json(wrong), json(unknown));
+    t.equal(wrong.headers['content-type'], 'application/problem+json; charset=utf-8');
+    t.notMatch(wrong.body, /exist|unknown|found/i);
+  });
+
+  t.test('a deactivated account cannot sign in, and is told nothing more than a wrong password', async (t) => {
+    const person = await signUp(test);
+    const admin = test.token({ role: 'admin', id: '0192f0c4-7a6b-7d3e-9c1a-0000000000ad' });
+    await app.inject({ method: 'POST', url: `/api/v1/accounts/${person.id}/deactivate`, headers: bearer(admin), payload: { reason: 'duplicate' } });
+    const response = await login(person.email, PASSWORD, '10.0.2.1');
+    t.equal(response.statusCode, 401);
+    t.equal(json(response).type, 'https://pams.dev/problems/invalid-credentials');
+  });
+
+  t.test('repeated failures slow the account down, then lock it, with Retry-After; the right password waits too', async (t) => {
+    const person = await signUp(test);
+    const statuses: number[] = [];
+    for (let attempt = 1; attempt <= 5; attempt += 1) {
+      // From a new address each time: this is the per-account limit.
+      statuses.push((await login(person.email, `wrong guess number ${attempt}`, `10.1.0.${attempt}`)).statusCode);
+    }
+    t.same(statuses, [401, 401, 401, 401, 401]);
+    const held = await login(person.email, PASSWORD, '10.1.0.99');
+    t.equal(held.statusCode, 429, 'held back after the free failures');
+    t.equal(held.headers['retry-after'], '1');
+    t.match(json(held), { type: 'https://pams.dev/problems/too-many-attempts', status: 429 });
+
+    await db.pool.query(`update login_throttle set failures = 9, locked_until = null where key = $1`, [`account:${person.id}`]);
+    t.equal((await login(person.email, 'tenth wrong guess', '10.1.0.10')).statusCode, 401);
+    const locked = await login(person.email, PASSWORD, '10.1.0.11');
+    t.equal(locked.statusCode, 429);
+    t.equal(locked.headers['retry-after'], '900', 'locked for a quarter of an hour');
+  });
+
+  t.test('an unknown name is throttled just like an account, so the lock tells nothing', async (t) => {
+    for (let attempt = 1; attempt <= 5; attempt += 1) await login('ghost@example.org', `guess ${attempt}`, `10.2.0.${attempt}`);
+    t.equal((await login('ghost@example.org', 'another guess', '10.2.0.99')).statusCode, 429);
+  });
+
+  t.test('one address failing against many accounts is slowed too', async (t) => {
+    const statuses: number[] = [];
+    for (let attempt = 1; attempt <= 22; attempt += 1) {
+      statuses.push((await login(`sprayed-${attempt}@example.org`, 'Summer of guesses', '10.3.0.1')).statusCode);
+    }
+    t.equal(statuses.filter((status) => status === 401).length, 21);
+    t.equal(statuses.at(-1), 429);
+  });
+
+  t.test('a success clears the account’s failures', async (t) => {
+    const person = await signUp(test);
+    for (let attempt = 1; attempt <= 4; attempt += 1) await login(person.email, `wrong ${attempt} guess`, `10.4.0.${attempt}`);
+    t.equal((await login(person.email, PASSWORD, '10.4.0.50')).statusCode, 200);
+    t.equal((await db.pool.query('select 1 from login_throttle where key = $1', [`account:${person.id}`])).rowCount, 0);
+  });
+
+  t.test('bad input is a 400 naming the field', async (t) => {
+    const response = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'a@b.c' } });
+    t.equal(response.statusCode, 400);
+    t.same(json(response).errors, [{ in: 'body', field: 'password', message: 'is required' }]);
+  });
+
+  t.test('GET /users/me needs a token', async (t) => {
+    const response = await app.inject({ method: 'GET', url: '/api/v1/users/me' });
+    t.equal(response.statusCode, 401);
+    const person = await signUp(test);
+    const { accessToken } = await signIn(test, person.email);
+    t.equal((await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: bearer(accessToken) })).statusCode, 200);
+  });
+});
