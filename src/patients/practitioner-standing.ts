@@ -1,24 +1,22 @@
 import type { EventStore } from '../event-store/store.js';
 import type { StoredEvent } from '../event-store/types.js';
+import { practitionerDecider } from '../practitioners/decider.js';
+import { PRACTITIONER_STREAM, type PractitionerEvent } from '../practitioners/events.js';
 
 /** What the patient record needs to know about a practitioner: may they care for patients yet? */
 export type PractitionerStanding = 'unknown' | 'pending' | 'verified';
 
-// The practitioner profile is its own slice (src/practitioners/); its stream is the source of truth.
-// Only these facts matter here, so this fold reads them and steps over every other event.
-export const PRACTITIONER_STREAM = 'practitioner';
-
-export function standingOf(history: readonly Pick<StoredEvent, 'streamType' | 'type'>[]): PractitionerStanding {
-  let standing: PractitionerStanding = 'unknown';
-  for (const event of history) {
-    if (event.streamType !== PRACTITIONER_STREAM) return 'unknown';
-    if (event.type === 'PractitionerRegistered') standing = 'pending';
-    if (event.type === 'PractitionerVerified' && standing !== 'unknown') standing = 'verified';
-  }
-  return standing;
+/** Folds the practitioner's stream with the practitioners slice's own rules: one truth about who is verified. */
+export function standingOf(history: readonly StoredEvent[]): PractitionerStanding {
+  if (history[0]?.streamType !== PRACTITIONER_STREAM) return 'unknown';
+  const state = history.reduce(
+    (current, event) => practitionerDecider.evolve(current, event as unknown as PractitionerEvent),
+    practitionerDecider.initialState(),
+  );
+  return state.status === 'none' ? 'unknown' : state.status;
 }
 
-/** Reads the practitioner's stream (not a projection): a verification is honoured the moment it is recorded. */
+/** Reads the practitioner's stream (not a projection): a verification counts the moment it is recorded. */
 export async function readPractitionerStanding(store: EventStore, practitionerId: string): Promise<PractitionerStanding> {
   return standingOf(await store.readStream(practitionerId));
 }
