@@ -75,7 +75,7 @@ export function accountQueryRoutes({ kysely, store, pool, config }: AppDeps & { 
         await awaitProjection(pool, store, 'account_directory', request.headers['consistent-with'], config.CONSISTENCY_TIMEOUT_MS);
         const { limit, cursor, role, active } = request.query;
         const after = cursor === undefined ? undefined : decodeCursor(cursor);
-        if (after !== undefined && (typeof after !== 'string' || !UUID.test(after))) {
+        if (cursor !== undefined && (typeof after !== 'string' || !UUID.test(after))) {
           throw invalid([{ in: 'query', field: 'cursor', message: 'is not a cursor returned by this endpoint' }]);
         }
         let query = kysely.selectFrom('account_directory').selectAll();
