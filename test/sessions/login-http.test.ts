@@ -9,8 +9,9 @@ t.test('signing in', async (t) => {
     app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password }, remoteAddress });
 
   t.test('works with the email (any case), the phone or the username, and yields a working pair of tokens', async (t) => {
-    const person = await signUp(test, { username: `ada_${Date.now()}` });
-    for (const name of [person.email.toUpperCase(), person.phone, (person.username as string).toUpperCase()]) {
+    const username = `ada_${Date.now()}`;
+    const person = await signUp(test, { username });
+    for (const name of [person.email.toUpperCase(), person.phone, username.toUpperCase()]) {
       const response = await login(name, PASSWORD);
       t.equal(response.statusCode, 200, name);
       const body = json(response);
