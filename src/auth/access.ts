@@ -99,7 +99,7 @@ export function installAccessControl(app: FastifyInstance<any, any, any, any, an
     if (access.patientParam && request.actor.role === 'patient') {
       const patientId = (request.params as Record<string, string>)[access.patientParam];
       // 404, not 403: a patient must not even learn that another patient's record exists.
-      if (patientId !== request.actor.patientId) throw notFound(`No patient with id ${patientId}.`);
+      if (!patientId || patientId.toLowerCase() !== request.actor.patientId?.toLowerCase()) throw notFound(`No patient with id ${patientId}.`);
     }
   });
   // Field rules need the parsed body, so they run once it is validated, still before the handler.

@@ -167,7 +167,8 @@ export function patientCommandRoutes({ store, clock }: AppDeps): FastifyPluginAs
         },
       },
       async (request, reply) => {
-        const { practitionerId } = request.body;
+        // Ids are compared as text in the patient's state: one spelling of each, lower case.
+        const practitionerId = request.body.practitionerId.toLowerCase();
         // Read before deciding, from the practitioner's own stream: decide stays pure.
         const practitionerStanding = await readPractitionerStanding(store, practitionerId);
         return executeCommand(request, reply, {
@@ -199,7 +200,11 @@ export function patientCommandRoutes({ store, clock }: AppDeps): FastifyPluginAs
           store,
           decider: patientDecider,
           streamId: request.params.id,
-          command: { type: 'UnassignPractitioner', patientId: request.params.id, practitionerId: request.params.practitionerId },
+          command: {
+            type: 'UnassignPractitioner',
+            patientId: request.params.id,
+            practitionerId: request.params.practitionerId.toLowerCase(),
+          },
           status: 200,
           now: clock(),
         }),

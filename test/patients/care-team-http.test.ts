@@ -80,6 +80,21 @@ t.test('POST /patients/{id}/care-team', async (t) => {
     t.same(await team(patientId), [lead.practitionerId, colleague.practitionerId]);
   });
 
+  t.test('an id in upper case names the same practitioner, who then reaches the record', async (t) => {
+    const patientId = await registerPatient();
+    const { practitionerId, caller } = await givenPractitioner(db.store);
+    t.equal((await assign(patientId, practitionerId.toUpperCase())).statusCode, 200);
+    t.equal((await assign(patientId, practitionerId)).statusCode, 200);
+    t.same(await streamTypes(patientId), ['PatientRegistered', 'PractitionerAssignedToPatient'], 'assigned once');
+    const patch = await context.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/patients/${patientId}`,
+      headers: { authorization: `Bearer ${context.token(caller)}` },
+      payload: { phone: '+2348011111111' },
+    });
+    t.equal(patch.statusCode, 200);
+  });
+
   t.test('a practitioner pending verification cannot join: 409, nothing appended', async (t) => {
     const patientId = await registerPatient();
     const { practitionerId } = await givenPractitioner(db.store, 'pending');
