@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import Fastify from 'fastify';
+import pg from 'pg';
+import { decodeCursor } from '../src/http/schemas.js';
+import { validatorCompiler } from '../src/http/validation.js';
+import { RegisterPatientBody } from '../src/patients/schemas.js';
+
+// The floors: the least any server on this stack can do for each request, measured in the same run
+// and at the same concurrency as the API, so that "PAMS does X % of what is possible here" survives
+// a noisy machine. Started by run.ts as its own process, like the API. Nothing here is PAMS code
+// beyond the request schema and its validator: the floors validate what the API validates.
+
+const url = process.env.DATABASE_URL;
+const port = Number(process.env.PORT);
+if (!url || !Number.isInteger(port)) {
+  console.error('floor-server needs DATABASE_URL and PORT');
+  process.exit(2);
+}
+
+const pool = new pg.Pool({ connectionString: url, max: 20, application_name: 'pams-bench-floor' });
+pool.on('error', () => {});
+
+// Same columns, defaults and indexes as `events`, so an insert costs what an event row costs.
+await pool.query(`create table if not exists bench_floor_events (like events including all)`);
+
+const app = Fastify({ logger: false });
+app.setValidatorCompiler(validatorCompiler);
+
+const metadata = JSON.stringify({ actorId: randomUUID(), actorRole: 'practitioner' });
+
+// (a) validate the same body, insert one event row: one round trip.
+app.post('/floor/insert', { schema: { body: RegisterPatientBody } }, async (request, reply) => {
+  const id = randomUUID();
+  const result = await pool.query<{ position: string }>({
+    name: 'floor_insert',
+    text: `insert into bench_floor_events (stream_id, stream_type, stream_version, event_id, event_type, schema_version, data, metadata)
+           values ($1, 'patient', 1, $2, 'PatientRegistered', 1, $3, $4) returning position`,
+    values: [id, randomUUID(), JSON.stringify(request.body), metadata],
+  });
+  return reply.code(201).send({ id, version: 1, position: Number(result.rows[0]!.position) });
+});
+
+// (b) validate the same body, touch no database.
+app.post('/floor/validate', { schema: { body: RegisterPatientBody } }, async (_request, reply) =>
+  reply.code(201).send({ id: randomUUID(), version: 1, position: 0 }),
+);
+
+// (c) one row of the projection by primary key, sent as it comes.
+app.get<{ Params: { id: string } }>('/floor/patients/:id', async (request, reply) => {
+  const result = await pool.query({
+    name: 'floor_get',
+    text: 'select * from patient_summary where patient_id = $1',
+    values: [request.params.id],
+  });
+  if (result.rows.length === 0) return reply.code(404).send({});
+  return result.rows[0];
+});
+
+// (d) one keyset page of 50 in the list's order, from the same opaque cursor the API hands out.
+app.get<{ Querystring: { cursor?: string } }>('/floor/patients', async (request) => {
+  const after = request.query.cursor ? (decodeCursor(request.query.cursor) as [string, string, string]) : undefined;
+  const result = after
+    ? await pool.query({
+        name: 'floor_page_after',
+        text: `select * from patient_summary where (last_name_key, first_name_key, patient_id) > ($1, $2, $3::uuid)
+               order by last_name_key, first_name_key, patient_id limit 51`,
+        values: after,
+      })
+    : await pool.query({
+        name: 'floor_page',
+        text: 'select * from patient_summary order by last_name_key, first_name_key, patient_id limit 51',
+      });
+  return { items: result.rows.slice(0, 50), nextCursor: result.rows.length > 50 ? 'more' : null };
+});
+
+app.get('/floor/ready', async () => ({ status: 'ready' }));
+
+process.once('SIGTERM', () => {
+  void app.close().then(() => pool.end()).then(() => process.exit(0));
+});
+
+await app.listen({ host: '127.0.0.1', port });
