@@ -41,12 +41,18 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   503: 'The read model did not catch up in time (see Retry-After)',
 };
 
-/** Problem responses for the given statuses; 500 is documented on every route. */
+/**
+ * Problem responses for the given statuses; 500 is documented on every route. Declared under
+ * their real media type, so the OpenAPI document says application/problem+json as the wire does.
+ */
 export function problems(...statuses: number[]) {
   return Object.fromEntries(
     [...statuses, 500].map((status) => [
       status,
-      { ...Problem, description: PROBLEM_DESCRIPTIONS[status] ?? 'Unexpected server error' },
+      {
+        description: PROBLEM_DESCRIPTIONS[status] ?? 'Unexpected server error',
+        content: { 'application/problem+json': { schema: Problem } },
+      },
     ]),
   );
 }
