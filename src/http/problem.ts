@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, invalid } from '../errors.js';
+import { problems } from './schemas.js';
 import { fieldErrors } from './validation.js';
 
 export const PROBLEM_TYPE_BASE = 'https://pams.dev/problems/';
@@ -21,6 +22,13 @@ function send(reply: FastifyReply, request: FastifyRequest, error: AppError) {
 
 /** Every error leaves as RFC 9457 problem+json; a 5xx says nothing of its cause. */
 export function installProblemHandlers(app: FastifyInstance<any, any, any, any, any>) {
+  // Any route can fail, and then answers as below: document that on routes that list no errors
+  // of their own (health), so that every route in /openapi.json shows its problem response.
+  app.addHook('onRoute', (route) => {
+    const response = route.schema?.response as Record<string, unknown> | undefined;
+    if (route.schema?.hide || response?.['500']) return;
+    route.schema = { ...route.schema, response: { ...response, ...problems() } };
+  });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof AppError) return send(reply, request, error);
     if (error.validation) {
