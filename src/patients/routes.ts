@@ -137,16 +137,20 @@ export function patientCommandRoutes({ store, clock }: AppDeps): FastifyPluginAs
             response: { 200: CommandResult, ...problems(400, 404, 409, 412, 422) },
           },
         },
-        async (request, reply) =>
-          executeCommand(request, reply, {
+        async (request, reply) => {
+          // The metadata's reason is what the history shows the auditor: the same text the event
+          // records (the decider trims it likewise), not the raw input.
+          const reason = request.body.reason.trim().replace(/\s+/g, ' ');
+          return executeCommand(request, reply, {
             store,
             decider: patientDecider,
             streamId: request.params.id,
-            command: { type, patientId: request.params.id, reason: request.body.reason },
+            command: { type, patientId: request.params.id, reason },
             status: 200,
-            reason: request.body.reason,
+            reason,
             now: clock(),
-          }),
+          });
+        },
       );
     }
 
