@@ -465,6 +465,16 @@ t.test("the auditor's replay: GET /api/v1/patients/{id}/history", async (t) => {
     t.same(Object.keys(body.items[1]!.data as object).sort(), ['changes', 'patientId']);
   });
 
+  t.test('the reason shown is the reason recorded: trimmed in the metadata as in the data', async (t) => {
+    const patient = await register();
+    await command('POST', `/api/v1/patients/${patient.id}/deactivate`, { reason: '  Duplicate   of MRN-9 \n' });
+    const [, deactivation] = json<Page<{ data: { reason: string }; reason: string }>>(
+      await get(`/api/v1/patients/${patient.id}/history`),
+    ).items;
+    t.equal(deactivation!.data.reason, 'Duplicate of MRN-9');
+    t.equal(deactivation!.reason, 'Duplicate of MRN-9');
+  });
+
   t.test('needs no projection: it reads the stream itself', async (t) => {
     const fresh = await register();
     const response = await get(`/api/v1/patients/${fresh.id}/history`);
