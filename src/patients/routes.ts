@@ -45,10 +45,13 @@ export function patientCommandRoutes({ store, clock }: AppDeps): FastifyPluginAs
         config: { access: { roles: ['practitioner', 'admin'] } },
         schema: {
           summary: 'Register a patient (RegisterPatient → PatientRegistered)',
+          description:
+            'A practitioner who registers a patient joins its care team (PractitionerAssignedToPatient, same append); ' +
+            'a practitioner pending verification is refused.',
           tags: TAGS,
           headers: CommandHeaders,
           body: RegisterPatientBody,
-          response: { 200: CommandResult, 201: CommandResult, ...problems(400, 409, 422) },
+          response: { 200: CommandResult, 201: CommandResult, ...problems(400, 403, 409, 422) },
         },
       },
       async (request, reply) => {
