@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { loggerOptions } from './logger.js';
 import { startRuntime, type Runtime } from './runtime.js';
 import { startProjectionWorkers } from '../projections/workers.js';
+import { startMailWorker } from './mail/worker.js';
 
 /** The HTTP API, listening; `stop` refuses new requests and finishes those in flight. */
 export async function serveApi(runtime: Runtime, logger: Logger) {
@@ -16,14 +17,28 @@ export async function serveApi(runtime: Runtime, logger: Logger) {
   return { stop: () => app.close() };
 }
 
-export function runWorkers(runtime: Runtime, logger: Logger) {
-  return startProjectionWorkers({
+/** The worker process's parts: the projection runners and the mail outbox's deliverer. */
+export async function runWorkers(runtime: Runtime, logger: Logger) {
+  const projections = await startProjectionWorkers({
     connectionString: runtime.connectionString,
     pool: runtime.db.pool,
     store: runtime.store,
     batchSize: runtime.config.PROJECTION_BATCH_SIZE,
     log: logger,
   });
+  const mail = await startMailWorker({
+    connectionString: runtime.connectionString,
+    pool: runtime.db.pool,
+    smtpUrl: runtime.config.SMTP_URL,
+    from: runtime.config.MAIL_FROM,
+    log: logger,
+  });
+  return {
+    async stop() {
+      await mail.stop();
+      await projections.stop();
+    },
+  };
 }
 
 /**

@@ -1,0 +1,128 @@
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+import t from 'tap';
+import { startMailWorker } from '../../src/mail/worker.js';
+import { createTestApp, json } from '../helpers/app.js';
+import { signUpFields } from '../helpers/accounts.js';
+
+interface Received {
+  from: string;
+  to: string[];
+  raw: string;
+}
+
+/** A real SMTP server on loopback, as the worker will meet one; `refuse` makes it turn mail away. */
+async function startSmtpServer(t: { teardown(fn: () => unknown): void }, refuse = false) {
+  const received: Received[] = [];
+  const server = new SMTPServer({
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onRcptTo(_address, _session, callback) {
+      callback(refuse ? Object.assign(new Error('mailbox unavailable'), { responseCode: 450 }) : undefined);
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        received.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((rcpt) => rcpt.address),
+          raw: Buffer.concat(chunks).toString('utf8'),
+        });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise((resolve) => server.close(() => resolve(undefined))));
+  return { url: `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`, received };
+}
+
+// Long lines travel quoted-printable: undo soft line breaks and =XX escapes to read the link.
+const decodeQuotedPrintable = (text: string) =>
+  text.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+
+async function waitFor<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const quiet = () => {
+  const lines: Array<{ obj: object; msg: string }> = [];
+  const record = (obj: object, msg: string) => void lines.push({ obj, msg });
+  return { lines, log: { info: record, warn: record, error: record } };
+};
+
+t.test('a sign-up’s verification mail reaches a real SMTP server, woken by the commit, and its link works', async (t) => {
+  const smtp = await startSmtpServer(t);
+  const test = await createTestApp(t);
+  const { lines, log } = quiet();
+  const worker = await startMailWorker({ connectionString: test.db.url, pool: test.db.pool, smtpUrl: smtp.url, from: 'PAMS <no-reply@pams.test>', log });
+  t.teardown(() => worker.stop());
+
+  const fields = signUpFields();
+  const started = Date.now();
+  t.equal((await test.app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: fields })).statusCode, 201);
+  const mail = await waitFor(() => smtp.received.find((message) => message.to.includes(fields.email)));
+  t.ok(Date.now() - started < 1500, 'delivered well before the pg-boss poll: the NOTIFY woke the worker');
+  t.equal(mail.from, 'no-reply@pams.test');
+  t.match(mail.raw, /Subject: Confirm your email address for PAMS/);
+  const token = /#token=([\w-]{43})/.exec(decodeQuotedPrintable(mail.raw))?.[1];
+  t.ok(token, 'the mail carries the link');
+  const verified = await test.app.inject({ method: 'POST', url: '/api/v1/auth/verify-email', payload: { token } });
+  t.equal(verified.statusCode, 200, json(verified).detail);
+
+  const row = await waitFor(async () => {
+    const result = await test.db.pool.query(`select status, body, attempts from mail_outbox where to_address = $1 and status = 'sent'`, [fields.email]);
+    return result.rows[0];
+  });
+  t.same(row, { status: 'sent', body: null, attempts: 1 }, 'a delivered body, holding a single-use link, is erased');
+  t.notMatch(JSON.stringify(lines), new RegExp(`${token}|${fields.email}`), 'logs name neither the token nor the recipient');
+});
+
+t.test('without SMTP, mail is held in the outbox for a developer, and the log line has no token', async (t) => {
+  const test = await createTestApp(t);
+  const { lines, log } = quiet();
+  const worker = await startMailWorker({ connectionString: test.db.url, pool: test.db.pool, from: 'PAMS <no-reply@pams.test>', log });
+  t.teardown(() => worker.stop());
+
+  const fields = signUpFields();
+  await test.app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: fields });
+  const row = await waitFor(async () => {
+    const result = await test.db.pool.query(`select id, status, body from mail_outbox where to_address = $1 and status = 'held'`, [fields.email]);
+    return result.rows[0];
+  });
+  t.match(row.body, /#token=[\w-]{43}/, 'the link stays readable in mail_outbox');
+  const line = lines.find((entry) => /held/.test(entry.msg));
+  t.match(line, { obj: { mailId: row.id, subject: 'Confirm your email address for PAMS' }, msg: /no SMTP_URL/ });
+  t.notMatch(JSON.stringify(lines), /token=|@example\.org/);
+});
+
+t.test('a refused delivery is retried later, then given up on, and its body erased', async (t) => {
+  const smtp = await startSmtpServer(t, true);
+  const test = await createTestApp(t);
+  const { log } = quiet();
+  const worker = await startMailWorker({ connectionString: test.db.url, pool: test.db.pool, smtpUrl: smtp.url, from: 'PAMS <no-reply@pams.test>', log });
+  t.teardown(() => worker.stop());
+
+  const fields = signUpFields();
+  await test.app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: fields });
+  const failed = await waitFor(async () => {
+    const result = await test.db.pool.query(
+      `select status, attempts, last_error, next_attempt_at > now() as later, body is not null as kept from mail_outbox where to_address = $1 and attempts > 0`,
+      [fields.email],
+    );
+    return result.rows[0];
+  });
+  t.match(failed, { status: 'pending', attempts: 1, last_error: /mailbox unavailable/, later: true, kept: true });
+
+  await test.db.pool.query(`update mail_outbox set attempts = 7, next_attempt_at = now() where to_address = $1`, [fields.email]);
+  await worker.drain();
+  const given = await test.db.pool.query(`select status, attempts, body from mail_outbox where to_address = $1`, [fields.email]);
+  t.same(given.rows, [{ status: 'failed', attempts: 8, body: null }]);
+});
