@@ -165,3 +165,16 @@ t.test('folding does not modify the row it was given', async (t) => {
   fold(stream(registered, updated({ lastName: 'King', address: null }), deactivated).slice(1), before);
   t.same(before, copy);
 });
+
+t.test('care-team events change nothing shown but move version and position, which the ETag must follow', async (t) => {
+  const practitionerId = '0192f0c4-0000-7000-8000-000000000001';
+  const assigned: PatientEvent = { type: 'PractitionerAssignedToPatient', data: { patientId, practitionerId } };
+  const unassigned: PatientEvent = { type: 'PractitionerUnassignedFromPatient', data: { patientId, practitionerId } };
+  t.same(fold(stream(registered, assigned, unassigned)), {
+    ...registeredRow,
+    version: 3,
+    position: 114,
+    updated_at: new Date('2026-01-03T09:30:00Z'),
+  });
+  t.ok(patientSummary.eventTypes.includes('PractitionerAssignedToPatient'), 'the runner hands them over');
+});
