@@ -40,6 +40,21 @@ app.post('/floor/insert', { schema: { body: RegisterPatientBody } }, async (requ
   return reply.code(201).send({ id, version: 1, position: Number(result.rows[0]!.position) });
 });
 
+// (a+notify) as (a), with a NOTIFY in the same transaction, as append_events sends one: shows what
+// PostgreSQL's commit-time notification lock costs, next to (a), in the same run.
+app.post('/floor/insert-notify', { schema: { body: RegisterPatientBody } }, async (request, reply) => {
+  const id = randomUUID();
+  const result = await pool.query<{ position: string }>({
+    name: 'floor_insert_notify',
+    text: `with appended as (
+             insert into bench_floor_events (stream_id, stream_type, stream_version, event_id, event_type, schema_version, data, metadata)
+             values ($1, 'patient', 1, $2, 'PatientRegistered', 1, $3, $4) returning position)
+           select position, pg_notify('pams_bench_floor', position::text) from appended`,
+    values: [id, randomUUID(), JSON.stringify(request.body), metadata],
+  });
+  return reply.code(201).send({ id, version: 1, position: Number(result.rows[0]!.position) });
+});
+
 // (b) validate the same body, touch no database.
 app.post('/floor/validate', { schema: { body: RegisterPatientBody } }, async (_request, reply) =>
   reply.code(201).send({ id: randomUUID(), version: 1, position: 0 }),

@@ -31,6 +31,12 @@ export interface LagResult {
   latency: Distribution;
   /** How often the watcher looked, on average (ms): the resolution of the lag figures. */
   pollMs: number;
+  /**
+   * The oldest transaction seen open in another database of the same PostgreSQL server during the
+   * run (ms). The runner's fence (pg_snapshot_xmin) is server-wide: such a transaction holds back
+   * every projection until it ends, so a lag spike next to a large figure here has that cause.
+   */
+  oldestForeignTransactionMs: number;
 }
 
 interface Waiting {
@@ -77,6 +83,8 @@ export async function measureLag(spec: LagSpec, targets: Targets): Promise<LagRe
   const nextUpdate = requestFactory('update', targets, spec.seed + 1);
   const watcher = new pg.Client({ connectionString: spec.databaseUrl, application_name: 'pams-bench-lag' });
   await watcher.connect();
+  const observer = new pg.Client({ connectionString: spec.databaseUrl, application_name: 'pams-bench-lag-observer' });
+  await observer.connect();
 
   const waiting = new Map<string, Waiting[]>();
   const lags: number[] = [];
@@ -130,6 +138,19 @@ export async function measureLag(spec: LagSpec, targets: Targets): Promise<LagRe
     }
   }, 2);
 
+  let oldestForeignTransactionMs = 0;
+  const lookAround = setInterval(() => {
+    observer
+      .query<{ ms: number | null }>(
+        `select max(extract(epoch from clock_timestamp() - xact_start) * 1000)::float8 as ms from pg_stat_activity
+         where datname is distinct from current_database() and backend_xid is not null`,
+      )
+      .then((result) => {
+        oldestForeignTransactionMs = Math.max(oldestForeignTransactionMs, result.rows[0]?.ms ?? 0);
+      })
+      .catch(() => {});
+  }, 50);
+
   let watchUntil = Number.POSITIVE_INFINITY;
   const watchStartedAt = performance.now();
   try {
@@ -163,7 +184,9 @@ export async function measureLag(spec: LagSpec, targets: Targets): Promise<LagRe
     }
   } finally {
     clearInterval(schedule);
+    clearInterval(lookAround);
     await watcher.end().catch(() => {});
+    await observer.end().catch(() => {});
     agent.destroy();
   }
   let unseen = 0;
@@ -178,5 +201,6 @@ export async function measureLag(spec: LagSpec, targets: Targets): Promise<LagRe
     lag: distribution(lags),
     latency: distribution(latencies),
     pollMs: polls === 0 ? Number.NaN : (performance.now() - watchStartedAt) / polls,
+    oldestForeignTransactionMs,
   };
 }

@@ -26,6 +26,7 @@ export interface Plan {
 export const SEQUENCE: Array<{ kind: RequestKind; onlyAt?: number }> = [
   { kind: 'floor-validate' },
   { kind: 'floor-insert' },
+  { kind: 'floor-insert-notify', onlyAt: 10 },
   { kind: 'register' },
   { kind: 'register-idempotent', onlyAt: 10 },
   { kind: 'update' },
@@ -51,7 +52,7 @@ export function planFor(argv: string[]): Plan {
         connections: [10, 50],
         rounds: 1,
         seconds: 2,
-        warmupSeconds: 0.5,
+        warmupSeconds: 0.25,
         lagSeconds: 3,
         cursors: 100,
         profile: false,

@@ -37,6 +37,7 @@ export type MemoryResult = Record<string, { peakRssMb: number; hwmMb: number | n
 const LABEL: Record<RequestKind, string> = {
   'floor-validate': 'floor (b): validate body, no DB',
   'floor-insert': 'floor (a): validate + INSERT 1 event row',
+  'floor-insert-notify': 'diagnostic: (a) + NOTIFY in the same tx',
   register: 'POST /patients',
   'register-idempotent': 'POST /patients + Idempotency-Key',
   update: 'PATCH /patients/{id} (clinical command)',
@@ -47,6 +48,7 @@ const LABEL: Record<RequestKind, string> = {
 };
 
 const FLOOR_OF: Partial<Record<RequestKind, RequestKind>> = {
+  'floor-insert-notify': 'floor-insert',
   register: 'floor-insert',
   'register-idempotent': 'floor-insert',
   update: 'floor-insert',

@@ -24,6 +24,7 @@ export const REQUEST_KINDS = [
   'register-idempotent',
   'update',
   'floor-insert',
+  'floor-insert-notify',
   'floor-validate',
   'get',
   'floor-get',
@@ -67,6 +68,8 @@ export function requestFactory(kind: RequestKind, targets: Targets, seed: number
       });
     case 'floor-insert':
       return () => ({ method: 'POST', url: `${floor}/floor/insert`, headers: JSON_BODY, body: newRegistration() });
+    case 'floor-insert-notify':
+      return () => ({ method: 'POST', url: `${floor}/floor/insert-notify`, headers: JSON_BODY, body: newRegistration() });
     case 'floor-validate':
       return () => ({ method: 'POST', url: `${floor}/floor/validate`, headers: JSON_BODY, body: newRegistration() });
     case 'get':

@@ -238,7 +238,7 @@ async function main() {
     lag = await load.lag({ rate: lagRate, seconds: plan.lagSeconds, databaseUrl: url, drainMs: 10_000, seed: 99 });
     log(
       `  lag p50 ${lag.lag.p50.toFixed(1)} ms, p99 ${lag.lag.p99.toFixed(1)} ms, max ${lag.lag.max.toFixed(1)} ms; ` +
-        `watcher looked every ${lag.pollMs.toFixed(2)} ms`,
+        `watcher looked every ${lag.pollMs.toFixed(2)} ms; oldest transaction in another database ${Math.round(lag.oldestForeignTransactionMs)} ms`,
     );
   }
 
@@ -246,9 +246,13 @@ async function main() {
   // The load driver first, so that its connections are gone; then the services, as an operator
   // would stop them (SIGTERM): a clean exit 0 is part of what is checked.
   await loadService.stop();
-  const exits: Record<string, number | null> = {};
-  for (const service of [api, worker, floor]) exits[service.name] = await service.stop();
-  log(`stopped: ${Object.entries(exits).map(([name, code]) => `${name} exit ${code}`).join(', ')}`);
+  const stopping = performance.now();
+  const exits: Record<string, { code: number | null; ms: number }> = Object.fromEntries(
+    await Promise.all(
+      [api, worker, floor].map(async (service) => [service.name, { code: await service.stop(), ms: Math.round(performance.now() - stopping) }] as const),
+    ),
+  );
+  log(`stopped: ${Object.entries(exits).map(([name, exit]) => `${name} exit ${exit.code} after ${exit.ms} ms`).join(', ')}`);
 
   const rows = buildRows(runs, plan.connections, lag, rebuild, memoryResult);
   const targetResults = evaluateTargets(rows, lag, rebuild, memoryResult);
