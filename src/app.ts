@@ -26,6 +26,7 @@ export interface BuildAppOptions {
   loggerInstance?: FastifyServerOptions['loggerInstance'];
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export async function buildApp(deps: AppDeps & { kysely: Kysely<Database> }, options: BuildAppOptions = {}) {
@@ -62,6 +63,14 @@ export async function buildApp(deps: AppDeps & { kysely: Kysely<Database> }, opt
     isRevoked: (claims) => claims.sid !== undefined && revocations.isRevoked(claims.sid),
   });
   installAccessControl(app);
+  // One spelling of every id: PostgreSQL accepts upper-case UUIDs, but events and responses would
+  // echo them back in that spelling.
+  app.addHook('preValidation', async (request) => {
+    const params = request.params as Record<string, unknown>;
+    for (const [name, value] of Object.entries(params ?? {})) {
+      if (typeof value === 'string' && UUID.test(value)) params[name] = value.toLowerCase();
+    }
+  });
   // Once closing, answers in flight also close their keep-alive connection; otherwise shutdown
   // would wait for every idle client connection to time out.
   let closing = false;

@@ -51,7 +51,8 @@ export async function handleCommand<Command, Event extends DomainEvent, State>(
   const missing = () => notFound(`No ${decider.streamType} with id ${envelope.streamId}.`);
   if (last && last.streamType !== decider.streamType) throw missing();
   if (last && envelope.actor && decider.reaches && !decider.reaches(envelope.actor, state)) throw missing();
-  if (envelope.expectedVersion !== undefined && envelope.expectedVersion !== version) {
+  // A record that does not exist answers 404 from decide, whatever If-Match says (RFC 9110 13.2.1).
+  if (last && envelope.expectedVersion !== undefined && envelope.expectedVersion !== version) {
     throw preconditionFailed(`The record is at version ${version}, not ${envelope.expectedVersion}; reload it and try again.`);
   }
 

@@ -170,7 +170,13 @@ export function patientQueryRoutes({ kysely, pool, store, config }: AppDeps & { 
             {
               ...PageQuery,
               search: Type.Optional(
-                Type.String({ minLength: 1, maxLength: 100, description: 'Prefix of a given or family name, or an exact MRN' }),
+                Type.String({
+                  minLength: 1,
+                  maxLength: 100,
+                  pattern: '\\S',
+                  errorMessage: 'must contain a name prefix or an MRN, not only spaces',
+                  description: 'Prefix of a given or family name, or an exact MRN',
+                }),
               ),
               dateOfBirth: Type.Optional(Type.String({ format: 'date', errorMessage: 'must be a date as YYYY-MM-DD' })),
               active: Type.Optional(Type.Boolean()),

@@ -638,3 +638,28 @@ t.test('deactivating and reactivating: POST /api/v1/patients/{id}/deactivate and
     t.equal((await statusChange(id, 'deactivate', { reason: 'Duplicate' }, { 'if-match': '"1"' })).statusCode, 200);
   });
 });
+
+t.test('request details that must not change the outcome', async (t) => {
+  const { app, db, token } = await createTestApp(t);
+  const auth = { authorization: `Bearer ${token({ role: 'admin', id: uuid() })}` };
+
+  t.test('If-Match on a patient that does not exist answers 404, not 412', async (t) => {
+    const response = await app.inject({
+      method: 'PATCH',
+      url: `/api/v1/patients/${uuid()}`,
+      headers: { ...auth, 'if-match': '"3"' },
+      payload: { phone: null },
+    });
+    t.equal(response.statusCode, 404);
+  });
+
+  t.test('an upper-case id in the path is the same patient, echoed in lower case', async (t) => {
+    const created = await app.inject({ method: 'POST', url: '/api/v1/patients', headers: auth, payload: { mrn: `U-${uuid().slice(0, 8)}`, firstName: 'Ada', lastName: 'Byron', dateOfBirth: '1990-01-01', sex: 'female' } });
+    const id: string = created.json().id;
+    const response = await app.inject({ method: 'PATCH', url: `/api/v1/patients/${id.toUpperCase()}`, headers: auth, payload: { phone: '+2348011111111' } });
+    t.equal(response.statusCode, 200);
+    t.equal(response.json().id, id);
+    const events = await db.store.readStream(id);
+    t.equal((events[1]!.data as { patientId: string }).patientId, id, 'the event names the patient in one spelling');
+  });
+});

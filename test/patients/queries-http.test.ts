@@ -266,6 +266,16 @@ t.test('listing patients: GET /api/v1/patients', async (t) => {
       t.same(await ids({ search: 'hop' }), [grace.id]);
     });
 
+    t.test('a search of only spaces is refused, not taken to mean everyone', async (t) => {
+      const response = await context.app.inject({
+        method: 'GET',
+        url: '/api/v1/patients?search=%20%20',
+        headers: { authorization: `Bearer ${context.token({ role: 'admin', id: ada.id })}` },
+      });
+      t.equal(response.statusCode, 400);
+      t.match(response.json().errors, [{ in: 'query', field: 'search' }]);
+    });
+
     t.test('search does not match the middle of a name', async (t) => {
       t.same(await ids({ search: 'lace' }), []);
       t.same(await ids({ search: 'daeze' }), []);
