@@ -20,6 +20,8 @@ import { accountQueryRoutes } from './accounts/queries.js';
 import { practitionerRoutes } from './practitioners/routes.js';
 import { createRevocationList } from './sessions/revocations.js';
 import { sessionRoutes } from './sessions/routes.js';
+import { oidcRoutes } from './oidc/routes.js';
+import { oidcSettings } from './config.js';
 
 export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
@@ -115,6 +117,8 @@ export async function buildApp(deps: AppDeps & { kysely: Kysely<Database> }, opt
       await api.register(accountRoutes({ ...deps, revocations }));
       await api.register(accountQueryRoutes(deps));
       await api.register(practitionerRoutes(deps));
+      const oidc = oidcSettings(deps.config);
+      if (oidc) await api.register(oidcRoutes({ ...deps, revocations }, oidc));
     },
     { prefix: '/api/v1' },
   );

@@ -30,11 +30,24 @@ const Environment = Type.Object({
   MAIL_FROM: Type.String({ default: 'PAMS <no-reply@pams.invalid>' }),
   // Where the links in mail point: the web app that turns them into API calls.
   APP_BASE_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:3000' }),
+  // Sign-in with an OpenID Connect provider; all four or none.
+  OIDC_ISSUER: Type.Optional(Type.String({ pattern: '^https?://' })),
+  OIDC_CLIENT_ID: Type.Optional(Type.String({ minLength: 1 })),
+  OIDC_CLIENT_SECRET: Type.Optional(Type.String({ minLength: 1 })),
+  OIDC_REDIRECT_URI: Type.Optional(Type.String({ pattern: '^https?://' })),
 });
 
 export type Config = Static<typeof Environment>;
 
 export class ConfigError extends Error {}
+
+const OIDC_SETTINGS = ['OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET', 'OIDC_REDIRECT_URI'] as const;
+
+/** The OIDC provider's settings, when sign-in with one is configured. */
+export function oidcSettings(config: Config) {
+  const { OIDC_ISSUER: issuer, OIDC_CLIENT_ID: clientId, OIDC_CLIENT_SECRET: clientSecret, OIDC_REDIRECT_URI: redirectUri } = config;
+  return issuer && clientId && clientSecret && redirectUri ? { issuer, clientId, clientSecret, redirectUri } : undefined;
+}
 
 /** The only reader of process.env. Fails fast on anything malformed instead of limping on with a guess. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -50,6 +63,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const config = converted as Config;
+  const oidc = OIDC_SETTINGS.filter((key) => config[key] !== undefined);
+  if (oidc.length > 0 && oidc.length < OIDC_SETTINGS.length) {
+    const missing = OIDC_SETTINGS.filter((key) => config[key] === undefined);
+    throw new ConfigError(`Invalid configuration:\n${missing.map((key) => `  ${key}: required when any OIDC_ setting is given`).join('\n')}`);
+  }
   // The embedded database is a developer convenience; production must say where its data lives.
   if (config.NODE_ENV === 'production') {
     const missing = (['DATABASE_URL', 'JWT_SECRET'] as const).filter((key) => !config[key]);
