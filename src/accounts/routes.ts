@@ -4,17 +4,17 @@ import { handleCommand } from '../event-store/command-handler.js';
 import { eventMetadata } from '../http/actor.js';
 import type { AppDeps } from '../http/deps.js';
 import { CommandResult, problems } from '../http/schemas.js';
-import type { RevocationList } from '../sessions/revocations.js';
 import { revokeAllSessions } from '../sessions/refresh-tokens.js';
-import { accountIdByEmail, loadAccount } from './lookup.js';
+import type { RevocationList } from '../sessions/revocations.js';
+import { recentlyIssued } from './credentials.js';
 import { accountDecider } from './decider.js';
+import { badField } from './errors.js';
+import { accountIdByEmail, loadAccount } from './lookup.js';
 import { sendPasswordLink, sendVerificationLink } from './mailings.js';
+import { passwordProblem } from './password-policy.js';
+import { hashPassword } from './passwords.js';
 import { changePassword, resetPassword, verifyEmail } from './passwords-and-links.js';
 import { createAccount } from './registration.js';
-import { hashPassword } from './passwords.js';
-import { passwordProblem } from './password-policy.js';
-import { badField } from './errors.js';
-import { recentlyIssued } from './credentials.js';
 import {
   Accepted,
   AccountCreated,

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { createTestApp, json } from '../helpers/app.js';
-import { bearer, signIn, signUp, signUpFields } from '../helpers/accounts.js';
+import { bearer, signIn, signUpFields } from '../helpers/accounts.js';
 
 t.test('signing up over HTTP', async (t) => {
   const test = await createTestApp(t);
