@@ -1,3 +1,4 @@
+import PgBoss from 'pg-boss';
 import { pino, type Logger } from 'pino';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -5,6 +6,7 @@ import { loggerOptions } from './logger.js';
 import { startRuntime, type Runtime } from './runtime.js';
 import { startProjectionWorkers } from '../projections/workers.js';
 import { startMailWorker } from './mail/worker.js';
+import { scheduleHousekeeping } from './sessions/housekeeping.js';
 
 /** The HTTP API, listening; `stop` refuses new requests and finishes those in flight. */
 export async function serveApi(runtime: Runtime, logger: Logger) {
@@ -17,7 +19,7 @@ export async function serveApi(runtime: Runtime, logger: Logger) {
   return { stop: () => app.close() };
 }
 
-/** The worker process's parts: the projection runners and the mail outbox's deliverer. */
+/** The worker process's parts: the projection runners, the mail outbox's deliverer, housekeeping. */
 export async function runWorkers(runtime: Runtime, logger: Logger) {
   const projections = await startProjectionWorkers({
     connectionString: runtime.connectionString,
@@ -26,16 +28,22 @@ export async function runWorkers(runtime: Runtime, logger: Logger) {
     batchSize: runtime.config.PROJECTION_BATCH_SIZE,
     log: logger,
   });
+  const boss = new PgBoss({ connectionString: runtime.connectionString, schema: 'pgboss', max: 2 });
+  boss.on('error', (error) => logger.error({ err: error }, 'pg-boss error'));
+  await boss.start();
   const mail = await startMailWorker({
+    boss,
     connectionString: runtime.connectionString,
     pool: runtime.db.pool,
     smtpUrl: runtime.config.SMTP_URL,
     from: runtime.config.MAIL_FROM,
     log: logger,
   });
+  await scheduleHousekeeping(boss, runtime.db.pool, logger);
   return {
     async stop() {
       await mail.stop();
+      await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
       await projections.stop();
     },
   };

@@ -1,10 +1,12 @@
 import type pg from 'pg';
-import PgBoss from 'pg-boss';
+import type PgBoss from 'pg-boss';
 import { listen } from '../../projections/listener.js';
 import { deliverDueMail, smtpTransport, type DeliveryLog } from './delivery.js';
 import { MAIL_CHANNEL } from './outbox.js';
 
 export interface MailWorkerOptions {
+  /** Started by the caller, who also stops it; shared with the other scheduled work of the process. */
+  boss: PgBoss;
   connectionString: string;
   pool: pg.Pool;
   smtpUrl?: string;
@@ -43,9 +45,7 @@ export async function startMailWorker(options: MailWorkerOptions) {
     return running;
   }
 
-  const boss = new PgBoss({ connectionString: options.connectionString, schema: 'pgboss', max: 2 });
-  boss.on('error', onError);
-  await boss.start();
+  const { boss } = options;
   await boss.createQueue(QUEUE, { name: QUEUE, policy: 'stately', retryLimit: 0, expireInSeconds: 600 });
   await boss.schedule(QUEUE, '* * * * *', { reason: 'retry due mail' });
   await boss.work(QUEUE, { pollingIntervalSeconds: 5 }, async () => drain());
@@ -59,7 +59,7 @@ export async function startMailWorker(options: MailWorkerOptions) {
       await listener.stop();
       stopped = true;
       await running;
-      await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+      await boss.offWork(QUEUE);
       transport?.close();
     },
   };

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
+import PgBoss from 'pg-boss';
 import t from 'tap';
 import { startMailWorker } from '../../src/mail/worker.js';
 import { createTestApp, json } from '../helpers/app.js';
@@ -53,6 +54,13 @@ async function waitFor<T>(check: () => Promise<T | undefined> | T | undefined, t
   }
 }
 
+/** The worker process's pg-boss, which the mail worker shares. */
+async function startBoss(connectionString: string) {
+  const boss = new PgBoss({ connectionString, schema: 'pgboss', max: 2 });
+  await boss.start();
+  return boss;
+}
+
 const quiet = () => {
   const lines: Array<{ obj: object; msg: string }> = [];
   const record = (obj: object, msg: string) => void lines.push({ obj, msg });
@@ -63,8 +71,12 @@ t.test('a sign-up’s verification mail reaches a real SMTP server, woken by the
   const smtp = await startSmtpServer(t);
   const test = await createTestApp(t);
   const { lines, log } = quiet();
-  const worker = await startMailWorker({ connectionString: test.db.url, pool: test.db.pool, smtpUrl: smtp.url, from: 'PAMS <no-reply@pams.test>', log });
-  t.teardown(() => worker.stop());
+  const boss = await startBoss(test.db.url);
+  const worker = await startMailWorker({ boss, connectionString: test.db.url, pool: test.db.pool, smtpUrl: smtp.url, from: 'PAMS <no-reply@pams.test>', log });
+  t.teardown(async () => {
+    await worker.stop();
+    await boss.stop({ graceful: false, wait: true });
+  });
 
   const fields = signUpFields();
   t.equal((await test.app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: fields })).statusCode, 201);
@@ -91,8 +103,12 @@ t.test('a sign-up’s verification mail reaches a real SMTP server, woken by the
 t.test('without SMTP, mail is held in the outbox for a developer, and the log line has no token', async (t) => {
   const test = await createTestApp(t);
   const { lines, log } = quiet();
-  const worker = await startMailWorker({ connectionString: test.db.url, pool: test.db.pool, from: 'PAMS <no-reply@pams.test>', log });
-  t.teardown(() => worker.stop());
+  const boss = await startBoss(test.db.url);
+  const worker = await startMailWorker({ boss, connectionString: test.db.url, pool: test.db.pool, from: 'PAMS <no-reply@pams.test>', log });
+  t.teardown(async () => {
+    await worker.stop();
+    await boss.stop({ graceful: false, wait: true });
+  });
 
   const fields = signUpFields();
   await test.app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: fields });
@@ -110,8 +126,12 @@ t.test('a refused delivery is retried later, then given up on, and its body eras
   const smtp = await startSmtpServer(t, true);
   const test = await createTestApp(t);
   const { log } = quiet();
-  const worker = await startMailWorker({ connectionString: test.db.url, pool: test.db.pool, smtpUrl: smtp.url, from: 'PAMS <no-reply@pams.test>', log });
-  t.teardown(() => worker.stop());
+  const boss = await startBoss(test.db.url);
+  const worker = await startMailWorker({ boss, connectionString: test.db.url, pool: test.db.pool, smtpUrl: smtp.url, from: 'PAMS <no-reply@pams.test>', log });
+  t.teardown(async () => {
+    await worker.stop();
+    await boss.stop({ graceful: false, wait: true });
+  });
 
   const fields = signUpFields();
   await test.app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: fields });
