@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import PgBoss from 'pg-boss';
+import type PgBoss from 'pg-boss';
 import type { EventStore } from '../src/event-store/store.js';
 import { listen } from './listener.js';
 import { projections as allProjections } from './registry.js';
@@ -7,6 +7,8 @@ import type { AnyProjection } from './projection.js';
 import { createProjectionRunner } from './runner.js';
 
 export interface WorkerOptions {
+  /** Started by the caller, who also stops it after these workers. */
+  boss: PgBoss;
   connectionString: string;
   pool: pg.Pool;
   store: EventStore;
@@ -31,9 +33,7 @@ export async function startProjectionWorkers(options: WorkerOptions) {
     for (const runner of runners) void runner.wake();
   };
 
-  const boss = new PgBoss({ connectionString: options.connectionString, schema: 'pgboss', max: 3 });
-  boss.on('error', onError);
-  await boss.start();
+  const { boss } = options;
   for (const runner of runners) {
     const queue = runner.projection.name;
     await boss.createQueue(queue, { name: queue, policy: 'stately', retryLimit: 0, expireInSeconds: 600 });
@@ -51,7 +51,6 @@ export async function startProjectionWorkers(options: WorkerOptions) {
     async stop() {
       await listener.stop();
       await Promise.all(runners.map((runner) => runner.stop()));
-      await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
     },
   };
 }

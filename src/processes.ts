@@ -6,7 +6,7 @@ import { loggerOptions } from './logger.js';
 import { startRuntime, type Runtime } from './runtime.js';
 import { startProjectionWorkers } from '../projections/workers.js';
 import { startMailWorker } from './mail/worker.js';
-import { scheduleHousekeeping } from './sessions/housekeeping.js';
+import { scheduleHousekeeping } from './housekeeping.js';
 
 /** The HTTP API, listening; `stop` refuses new requests and finishes those in flight. */
 export async function serveApi(runtime: Runtime, logger: Logger) {
@@ -21,16 +21,18 @@ export async function serveApi(runtime: Runtime, logger: Logger) {
 
 /** The worker process's parts: the projection runners, the mail outbox's deliverer, housekeeping. */
 export async function runWorkers(runtime: Runtime, logger: Logger) {
+  // One pg-boss per process serves every queue: projections, mail and housekeeping.
+  const boss = new PgBoss({ connectionString: runtime.connectionString, schema: 'pgboss', max: 3 });
+  boss.on('error', (error) => logger.error({ err: error }, 'pg-boss error'));
+  await boss.start();
   const projections = await startProjectionWorkers({
+    boss,
     connectionString: runtime.connectionString,
     pool: runtime.db.pool,
     store: runtime.store,
     batchSize: runtime.config.PROJECTION_BATCH_SIZE,
     log: logger,
   });
-  const boss = new PgBoss({ connectionString: runtime.connectionString, schema: 'pgboss', max: 2 });
-  boss.on('error', (error) => logger.error({ err: error }, 'pg-boss error'));
-  await boss.start();
   const mail = await startMailWorker({
     boss,
     connectionString: runtime.connectionString,
@@ -43,8 +45,8 @@ export async function runWorkers(runtime: Runtime, logger: Logger) {
   return {
     async stop() {
       await mail.stop();
-      await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
       await projections.stop();
+      await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
     },
   };
 }

@@ -1,4 +1,5 @@
 import t from 'tap';
+import PgBoss from 'pg-boss';
 import { v4 as uuid } from 'uuid';
 import { startProjectionWorkers } from '../../projections/workers.js';
 import { createTestDatabase } from '../helpers/database.js';
@@ -18,7 +19,11 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promis
 t.test('an appended event reaches its projection through the workers, woken by the append itself', async (t) => {
   const db = await createTestDatabase(t, 10);
   await createCountingTable(db.pool);
+  const boss = new PgBoss({ connectionString: db.url, schema: 'pgboss', max: 2 });
+  await boss.start();
+  t.teardown(() => boss.stop({ graceful: false, wait: true }));
   const workers = await startProjectionWorkers({
+    boss,
     connectionString: db.url,
     pool: db.pool,
     store: db.store,

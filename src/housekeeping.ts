@@ -20,6 +20,8 @@ export async function sweepExpired(pool: pg.Pool): Promise<Record<string, number
     loginThrottle: `delete from login_throttle
                     where last_failure_at < now() - interval '1 day' and coalesce(locked_until, '-infinity') < now()`,
     mail: `delete from mail_outbox where status in ('sent', 'failed', 'held') and created_at < now() - interval '30 days'`,
+    // A client retries a command within minutes; a day covers any sane retry policy.
+    idempotencyKeys: `delete from idempotency_keys where created_at < now() - interval '24 hours'`,
   };
   const deleted: Record<string, number> = {};
   for (const [name, sql] of Object.entries(statements)) deleted[name] = (await pool.query(sql)).rowCount ?? 0;
@@ -33,6 +35,6 @@ export async function scheduleHousekeeping(boss: PgBoss, pool: pg.Pool, log: { i
   await boss.createQueue(QUEUE, { name: QUEUE, policy: 'stately', retryLimit: 0, expireInSeconds: 600 });
   await boss.schedule(QUEUE, '17 * * * *', { reason: 'hourly sweep' });
   await boss.work(QUEUE, { pollingIntervalSeconds: 30 }, async () => {
-    log.info({ deleted: await sweepExpired(pool) }, 'housekeeping swept expired sessions, links and mail');
+    log.info({ deleted: await sweepExpired(pool) }, 'housekeeping swept expired sessions, links, mail and idempotency keys');
   });
 }

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { v4 as uuid } from 'uuid';
-import { sweepExpired } from '../../src/sessions/housekeeping.js';
-import { createTestDatabase } from '../helpers/database.js';
+import { sweepExpired } from '../src/housekeeping.js';
+import { createTestDatabase } from './helpers/database.js';
 
 t.test('the hourly sweep deletes only what can no longer matter', async (t) => {
   const db = await createTestDatabase(t);
@@ -30,9 +30,12 @@ t.test('the hourly sweep deletes only what can no longer matter', async (t) => {
            ($2, 'a@example.org', 'pending', 'link', 'pending', ${ago('31 days')}),
            ($3, 'a@example.org', 'new', null, 'sent', ${ago('1 day')})`, [uuid(), uuid(), uuid()]);
 
+  await q(`insert into idempotency_keys (scope, key, request_hash, status_code, response, created_at) values
+           ('someone', 'old', 'h', 201, '{}', ${ago('25 hours')}), ('someone', 'recent', 'h', 201, '{}', ${ago('23 hours')})`);
+
   const deleted = await sweepExpired(db.pool);
 
-  t.same(deleted, { refreshTokens: 3, sessions: 2, accountTokens: 1, loginThrottle: 1, mail: 1 });
+  t.same(deleted, { refreshTokens: 3, sessions: 2, accountTokens: 1, loginThrottle: 1, mail: 1, idempotencyKeys: 1 });
   const tokens = (await q('select token_hash from refresh_tokens order by token_hash')).rows.map((row) => row.token_hash);
   t.same(tokens, ['just-ended', 'live-new'], 'an unexpired token of a live session stays, and an ended session’s for a day');
   const families = (await q('select family_id from session_families')).rows.map((row) => row.family_id).sort();
@@ -41,5 +44,6 @@ t.test('the hourly sweep deletes only what can no longer matter', async (t) => {
   t.same((await q('select token_hash from account_tokens')).rows, [{ token_hash: 'link-new' }]);
   t.same((await q('select key from login_throttle')).rows, [{ key: 'recent' }]);
   t.same((await q('select subject from mail_outbox order by subject')).rows, [{ subject: 'new' }, { subject: 'pending' }], 'undelivered mail is never swept');
-  t.same(await sweepExpired(db.pool), { refreshTokens: 0, sessions: 0, accountTokens: 0, loginThrottle: 0, mail: 0 }, 'a second sweep finds nothing');
+  t.same((await q('select key from idempotency_keys')).rows, [{ key: 'recent' }], 'a retry within a day is still answered from its key');
+  t.same(await sweepExpired(db.pool), { refreshTokens: 0, sessions: 0, accountTokens: 0, loginThrottle: 0, mail: 0, idempotencyKeys: 0 }, 'a second sweep finds nothing');
 });
