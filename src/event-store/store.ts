@@ -163,7 +163,10 @@ export function createEventStore(pool: pg.Pool) {
                from events
                where (transaction_id, position) > ($1::xid8, $2)
                  and transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-               order by transaction_id, position
+               -- Qualified: a bare name here means the output column, transaction_id::text, and
+               -- sorting that text skips the index (a sort of the whole table per batch) and puts
+               -- xid 100000 before 99999 (events read out of commit order, or skipped).
+               order by events.transaction_id, events.position
                limit $3`,
         values: [cursor.transactionId, cursor.position, limit, types],
       });
