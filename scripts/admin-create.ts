@@ -60,7 +60,7 @@ if (weak) fail(`The password ${weak}; nothing was created.`);
 
 try {
   const config = loadConfig();
-  const runtime = await startRuntime(config, { allowEmbedded: true, applicationName: 'pams-admin-create' });
+  const runtime = await startRuntime(config, { allowEmbedded: true, attachToRunning: true, applicationName: 'pams-admin-create' });
   try {
     const created = await createAccount(
       { store: runtime.store, config },

@@ -3,7 +3,7 @@ import { startRuntime } from '../src/runtime.js';
 
 // `npm run migrate`: applies pending migrations (startRuntime does) and reports them.
 try {
-  const runtime = await startRuntime(loadConfig(), { allowEmbedded: true, applicationName: 'pams-migrate' });
+  const runtime = await startRuntime(loadConfig(), { allowEmbedded: true, attachToRunning: true, applicationName: 'pams-migrate' });
   const applied = await runtime.db.kysely
     .selectFrom('kysely_migration' as never)
     .select(['name' as never])

@@ -21,7 +21,7 @@ function progressBar(done: number, total: number, startedAt: number) {
 }
 
 try {
-  const runtime = await startRuntime(loadConfig(), { allowEmbedded: true, applicationName: 'pams-rebuild' });
+  const runtime = await startRuntime(loadConfig(), { allowEmbedded: true, attachToRunning: true, applicationName: 'pams-rebuild' });
   const startedAt = Date.now();
   const interactive = process.stderr.isTTY;
   let lastPrinted = 0;

@@ -30,6 +30,17 @@ function postmasterPid(dataDir: string): number | undefined {
 }
 
 /**
+ * The URL of the embedded PostgreSQL a running `npm start` holds in `dataDir`, if any: command-line
+ * tools (migrate, admin:create, projections:rebuild) use it rather than refusing to start.
+ */
+export function runningEmbeddedUrl(dataDir: string, database = 'pams'): string | undefined {
+  const resolved = path.resolve(dataDir);
+  if (postmasterPid(resolved) === undefined) return undefined;
+  const port = readFileSync(path.join(resolved, 'postmaster.pid'), 'utf8').split('\n')[3]?.trim();
+  return port ? `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}` : undefined;
+}
+
+/**
  * As root, PostgreSQL runs as the unprivileged 'postgres' user, which must be able to reach the
  * data directory. Say so plainly instead of letting initdb fail with "permission denied".
  */

@@ -18,7 +18,13 @@ export interface Runtime {
  */
 export async function startRuntime(
   config: Config,
-  options: { allowEmbedded: boolean; applicationName: string; log?: (line: string) => void },
+  options: {
+    allowEmbedded: boolean;
+    /** Use the embedded database a running server holds, instead of refusing (command-line tools). */
+    attachToRunning?: boolean;
+    applicationName: string;
+    log?: (line: string) => void;
+  },
 ): Promise<Runtime> {
   let embedded: EmbeddedDatabase | undefined;
   let connectionString = config.DATABASE_URL;
@@ -28,9 +34,12 @@ export async function startRuntime(
     }
     // Loaded only when used: the package installs its own SIGTERM handler that exits at once,
     // which would cut short our graceful shutdown.
-    const { startEmbeddedPostgres } = await import('./embedded-postgres.js');
-    embedded = await startEmbeddedPostgres({ dataDir: config.EMBEDDED_PG_DIR, port: config.EMBEDDED_PG_PORT, log: options.log });
-    connectionString = embedded.url;
+    const { runningEmbeddedUrl, startEmbeddedPostgres } = await import('./embedded-postgres.js');
+    connectionString = options.attachToRunning ? runningEmbeddedUrl(config.EMBEDDED_PG_DIR) : undefined;
+    if (!connectionString) {
+      embedded = await startEmbeddedPostgres({ dataDir: config.EMBEDDED_PG_DIR, port: config.EMBEDDED_PG_PORT, log: options.log });
+      connectionString = embedded.url;
+    }
   }
   const db = connect(connectionString, config.DATABASE_POOL_SIZE, options.applicationName);
   try {

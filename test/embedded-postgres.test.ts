@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { DataDirectoryInUse, startEmbeddedPostgres } from '../src/embedded-postgres.js';
+import { DataDirectoryInUse, runningEmbeddedUrl, startEmbeddedPostgres } from '../src/embedded-postgres.js';
 
 async function freePort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1');
@@ -30,11 +30,18 @@ t.test('the embedded PostgreSQL starts on an empty directory and refuses a secon
   await client.end();
   t.same(rows, [{ name: 'pams_embedded', snapshots: true }], 'a real PostgreSQL, with the database created');
 
+  const attached = new pg.Client({ connectionString: runningEmbeddedUrl(dataDir, 'pams_embedded') });
+  await attached.connect();
+  t.same((await attached.query('select current_database() as name')).rows, [{ name: 'pams_embedded' }], 'tools attach to the running server');
+  await attached.end();
+
   await t.rejects(startEmbeddedPostgres({ dataDir, port: await freePort() }), {
     name: 'DataDirectoryInUse',
     message: /already in use by process \d+/,
   });
   t.type(DataDirectoryInUse, 'function');
+  await first.stop();
+  t.equal(runningEmbeddedUrl(dataDir), undefined, 'once stopped, there is nothing to attach to');
 });
 
 t.test('as root, a data directory the postgres user cannot reach is refused with a clear message', { skip: process.getuid?.() !== 0 }, async (t) => {
