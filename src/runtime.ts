@@ -3,6 +3,23 @@ import { connect, migrateToLatest, type Db } from './db.js';
 import type { EmbeddedDatabase } from './embedded-postgres.js';
 import { createEventStore, type EventStore } from './event-store/store.js';
 
+/**
+ * Loaded only when used, and without the SIGINT/SIGTERM handlers the package installs on import:
+ * they stop the database and exit at once, cutting short our graceful shutdown, which stops the
+ * embedded database itself once requests and batches in flight are done.
+ */
+async function importEmbeddedPostgres() {
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const module = await import('./embedded-postgres.js');
+  for (const signal of signals) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return module;
+}
+
 export interface Runtime {
   config: Config;
   connectionString: string;
@@ -32,9 +49,7 @@ export async function startRuntime(
     if (!options.allowEmbedded) {
       throw new Error('DATABASE_URL is not set. Set it, or use `npm start`, which runs an embedded PostgreSQL.');
     }
-    // Loaded only when used: the package installs its own SIGTERM handler that exits at once,
-    // which would cut short our graceful shutdown.
-    const { runningEmbeddedUrl, startEmbeddedPostgres } = await import('./embedded-postgres.js');
+    const { runningEmbeddedUrl, startEmbeddedPostgres } = await importEmbeddedPostgres();
     connectionString = options.attachToRunning ? runningEmbeddedUrl(config.EMBEDDED_PG_DIR) : undefined;
     if (!connectionString) {
       embedded = await startEmbeddedPostgres({ dataDir: config.EMBEDDED_PG_DIR, port: config.EMBEDDED_PG_PORT, log: options.log });
