@@ -1,4 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import type { PoolClient } from 'pg';
+import type { EventMetadata } from '../event-store/types.js';
 import { forbidden } from '../auth/access.js';
 import { handleCommand } from '../event-store/command-handler.js';
 import { eventMetadata } from '../http/actor.js';
@@ -7,7 +10,7 @@ import { CommandResult, problems } from '../http/schemas.js';
 import { revokeAllSessions } from '../sessions/refresh-tokens.js';
 import type { RevocationList } from '../sessions/revocations.js';
 import { recentlyIssued } from './credentials.js';
-import { accountDecider } from './decider.js';
+import { accountDecider, type Account } from './decider.js';
 import { badField } from './errors.js';
 import { accountIdByEmail, loadAccount } from './lookup.js';
 import { sendPasswordLink, sendVerificationLink } from './mailings.js';
@@ -43,6 +46,27 @@ const RESEND_AFTER_SECONDS = 60;
 /** Accounts' commands: signing up, proving an address, passwords, and the admins' account management. */
 export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
   const { store, config, clock, revocations } = deps;
+
+  /**
+   * Mails a link to the active account behind the request's email, at most once a minute. The
+   * caller answers the same whether or not there is one.
+   */
+  async function mailIfKnown(
+    request: FastifyRequest,
+    email: string,
+    purpose: 'verify-email' | 'reset-password',
+    wanted: (account: Account) => boolean,
+    send: (client: PoolClient, account: Account, metadata: EventMetadata, now: Date) => Promise<unknown>,
+  ) {
+    const now = clock();
+    const accountId = await accountIdByEmail(store, email);
+    const account = accountId && (await loadAccount(store, accountId));
+    if (!account || account.status !== 'active' || !wanted(account)) return;
+    await store.transaction(async (client) => {
+      if (await recentlyIssued(client, account.accountId, purpose, now, RESEND_AFTER_SECONDS)) return;
+      await send(client, account, { ...eventMetadata(request), actorId: null, actorRole: 'anonymous' }, now);
+    });
+  }
   return async (app) => {
     app.post(
       '/auth/register',
@@ -104,15 +128,9 @@ export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const now = clock();
-        const accountId = await accountIdByEmail(store, request.body.email);
-        const account = accountId && (await loadAccount(store, accountId));
-        if (account && account.status === 'active' && !account.emailVerified) {
-          await store.transaction(async (client) => {
-            if (await recentlyIssued(client, account.accountId, 'verify-email', now, RESEND_AFTER_SECONDS)) return;
-            await sendVerificationLink(deps, client, account, { ...eventMetadata(request), actorId: null, actorRole: 'anonymous' }, now);
-          });
-        }
+        await mailIfKnown(request, request.body.email, 'verify-email', (account) => !account.emailVerified, (client, account, metadata, now) =>
+          sendVerificationLink(deps, client, account, metadata, now),
+        );
         return reply.code(202).send({ detail: MAYBE_SENT });
       },
     );
@@ -129,15 +147,9 @@ export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const now = clock();
-        const accountId = await accountIdByEmail(store, request.body.email);
-        const account = accountId && (await loadAccount(store, accountId));
-        if (account && account.status === 'active') {
-          await store.transaction(async (client) => {
-            if (await recentlyIssued(client, account.accountId, 'reset-password', now, RESEND_AFTER_SECONDS)) return;
-            await sendPasswordLink(deps, client, account, { ...eventMetadata(request), actorId: null, actorRole: 'anonymous' }, now, 'reset');
-          });
-        }
+        await mailIfKnown(request, request.body.email, 'reset-password', () => true, (client, account, metadata, now) =>
+          sendPasswordLink(deps, client, account, metadata, now, 'reset'),
+        );
         return reply.code(202).send({ detail: MAYBE_SENT });
       },
     );
