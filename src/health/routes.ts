@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import type { Kysely } from 'kysely';
 import { pendingMigrations, type Database } from '../db.js';
 import type { AppDeps } from '../http/deps.js';
-import { readCheckpoint, START } from '../../projections/checkpoints.js';
+import { START } from '../../projections/checkpoints.js';
 import { projections } from '../../projections/registry.js';
 
 const LAG_COUNT_CAP = 100_000;
@@ -43,18 +43,20 @@ export function healthRoutes({ pool, store, kysely }: AppDeps & { kysely: Kysely
       async (_request, reply) => {
         try {
           const pending = await pendingMigrations(kysely);
+          const checkpoints = await pool.query<{ name: string; transaction_id: string; position: number; updated_at: Date }>(
+            `select name, last_transaction_id::text as transaction_id, last_position as position, updated_at
+             from projection_checkpoints`,
+          );
+          const byName = new Map(checkpoints.rows.map((row) => [row.name, row]));
           const lags = await Promise.all(
             projections.map(async (projection) => {
-              const checkpoint = (await readCheckpoint(pool, projection.name)) ?? START;
-              const updated = await pool.query<{ updated_at: Date }>(
-                'select updated_at from projection_checkpoints where name = $1',
-                [projection.name],
-              );
+              const row = byName.get(projection.name);
+              const checkpoint = row ? { transactionId: row.transaction_id, position: row.position } : START;
               return {
                 name: projection.name,
                 position: checkpoint.position,
                 behind: await store.countAfter(checkpoint, LAG_COUNT_CAP),
-                updatedAt: updated.rows[0]?.updated_at.toISOString() ?? null,
+                updatedAt: row?.updated_at.toISOString() ?? null,
               };
             }),
           );
