@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { AppError, notFound } from '../errors.js';
 import { handleCommand } from '../event-store/command-handler.js';
 import { eventMetadata } from '../http/actor.js';
+import type { Transaction } from '../http/idempotency.js';
 import { revokeAllSessions } from '../sessions/refresh-tokens.js';
 import { ACCOUNT_RULE } from '../sessions/throttle-policy.js';
 import { clearFailures, recordFailure, secondsUntilAllowed } from '../sessions/throttle.js';
@@ -12,6 +13,17 @@ import { loadAccount } from './lookup.js';
 import { passwordProblem } from './password-policy.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import type { AccountDeps } from './routes.js';
+
+export interface AccountChanged {
+  id: string;
+  version: number;
+  position: number;
+}
+
+/** A reset's answer, and the sessions it ended (for the in-memory revocation list). */
+export interface PasswordReset extends AccountChanged {
+  families: string[];
+}
 
 // The owner of a link acts on their own account: the events say so.
 const asOwner = (request: FastifyRequest, account: Account) => ({
@@ -32,9 +44,14 @@ export function tooManyAttempts(retryAfterSeconds: number) {
 }
 
 /** Follows a verification link: uses it up and records EmailVerified, in one transaction. */
-export async function verifyEmail({ store, clock }: AccountDeps, request: FastifyRequest, token: string) {
+export async function verifyEmail(
+  { store, clock }: AccountDeps,
+  request: FastifyRequest,
+  token: string,
+  transaction: Transaction<AccountChanged>,
+): Promise<AccountChanged> {
   const now = clock();
-  return store.transaction(async (client) => {
+  return transaction(async (client) => {
     const link = await consumeAccountToken(client, token, 'verify-email', now);
     if (link.status !== 'valid') throw unusableLink(link.status);
     const account = await loadAccount(store, link.accountId, client);
@@ -54,10 +71,16 @@ export async function verifyEmail({ store, clock }: AccountDeps, request: Fastif
  * PasswordReset recorded and every session ended, all in one transaction; a refused password
  * leaves the link usable.
  */
-export async function resetPassword(deps: AccountDeps, request: FastifyRequest, token: string, newPassword: string) {
+export async function resetPassword(
+  deps: AccountDeps,
+  request: FastifyRequest,
+  token: string,
+  newPassword: string,
+  transaction: Transaction<PasswordReset>,
+): Promise<PasswordReset> {
   const { store, clock, config, revocations } = deps;
   const now = clock();
-  const done = await store.transaction(async (client) => {
+  const done = await transaction(async (client) => {
     const link = await consumeAccountToken(client, token, 'reset-password', now);
     if (link.status !== 'valid') throw unusableLink(link.status);
     const account = await loadAccount(store, link.accountId, client);
@@ -72,10 +95,10 @@ export async function resetPassword(deps: AccountDeps, request: FastifyRequest, 
     );
     await savePasswordHash(client, account.accountId, await hashPassword(newPassword, config.PASSWORD_HASH_COST), now);
     const families = await revokeAllSessions(client, account.accountId, 'password reset');
-    return { outcome, families, accountId: account.accountId };
+    return { id: account.accountId, version: outcome.version, position: outcome.position, families };
   });
   revocations.add(done.families);
-  return { id: done.accountId, version: done.outcome.version, position: done.outcome.position };
+  return done;
 }
 
 /**

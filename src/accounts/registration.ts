@@ -6,6 +6,7 @@ import { UniqueValueTaken } from '../event-store/errors.js';
 import type { Queryable } from '../event-store/store.js';
 import type { EventMetadata } from '../event-store/types.js';
 import { latestDateOnEarth } from '../http/deps.js';
+import type { Transaction } from '../http/idempotency.js';
 import { patientDecider } from '../patients/decider.js';
 import type { Sex } from '../patients/events.js';
 import { practitionerDecider } from '../practitioners/decider.js';
@@ -51,17 +52,19 @@ const newMrn = () => `P-${Array.from({ length: 10 }, () => MRN_ALPHABET[randomIn
  * Creates an account with everything that belongs to it in one transaction: the account stream,
  * the patient record or practitioner profile it is linked to, its password hash, and the first
  * mail. `metadataFor` says who acts: the person themselves when they sign up, else the admin.
+ * `transaction` is the store's, or one that also records an Idempotency-Key.
  */
 export async function createAccount(
   deps: MailingDeps,
   input: NewAccount,
   metadataFor: (accountId: string) => EventMetadata,
   now: Date,
+  transaction: Transaction<CreatedAccount> = (work) => deps.store.transaction(work),
 ): Promise<CreatedAccount> {
   // 50 random bits make an MRN collision rare, not impossible: the store's claim catches it.
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await deps.store.transaction((client) => createIn(client, deps, input, metadataFor, now));
+      return await transaction((client) => createIn(client, deps, input, metadataFor, now));
     } catch (error) {
       if (!(error instanceof UniqueValueTaken && error.scope === 'mrn' && attempt < 3)) throw error;
     }

@@ -1,12 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { PoolClient } from 'pg';
-import type { EventMetadata } from '../event-store/types.js';
+import type { AppendResult, EventMetadata } from '../event-store/types.js';
 import { forbidden } from '../auth/access.js';
 import { handleCommand } from '../event-store/command-handler.js';
 import { eventMetadata } from '../http/actor.js';
 import type { AppDeps } from '../http/deps.js';
-import { CommandResult, problems } from '../http/schemas.js';
+import { transactionalCommands } from '../http/idempotency.js';
+import { CommandResult, IdempotencyHeaders, problems } from '../http/schemas.js';
 import { revokeAllSessions } from '../sessions/refresh-tokens.js';
 import type { RevocationList } from '../sessions/revocations.js';
 import { recentlyIssued } from './credentials.js';
@@ -16,8 +17,8 @@ import { accountIdByEmail, loadAccount } from './lookup.js';
 import { sendPasswordLink, sendVerificationLink } from './mailings.js';
 import { passwordProblem } from './password-policy.js';
 import { hashPassword } from './passwords.js';
-import { changePassword, resetPassword, verifyEmail } from './passwords-and-links.js';
-import { createAccount } from './registration.js';
+import { changePassword, resetPassword, verifyEmail, type AccountChanged, type PasswordReset } from './passwords-and-links.js';
+import { createAccount, type CreatedAccount } from './registration.js';
 import {
   Accepted,
   AccountCreated,
@@ -46,6 +47,9 @@ const RESEND_AFTER_SECONDS = 60;
 /** Accounts' commands: signing up, proving an address, passwords, and the admins' account management. */
 export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
   const { store, config, clock, revocations } = deps;
+  // Keyed with the server's secret: a sign-up's request hash covers its password.
+  const executeTransactional = transactionalCommands(store, config.JWT_SECRET);
+  const created = ({ accountId, ...rest }: CreatedAccount) => ({ id: accountId, ...rest });
 
   /**
    * Mails a link to the active account behind the request's email, at most once a minute. The
@@ -76,8 +80,9 @@ export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
           summary: 'Sign up as a patient (with a new patient record) or a practitioner (pending verification)',
           description: 'AccountRegistered, RoleGranted, AccountLinkedToPatient|AccountLinkedToPractitioner, EmailVerificationRequested; a verification link is mailed.',
           tags: AUTH,
+          headers: IdempotencyHeaders,
           body: RegisterBody,
-          response: { 201: AccountCreated, ...problems(400, 409) },
+          response: { 201: AccountCreated, ...problems(400, 409, 422) },
         },
       },
       async (request, reply) => {
@@ -87,23 +92,28 @@ export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
         if (accountType === 'practitioner' && sex !== undefined) throw badField('sex', 'is only for patient accounts');
         const weak = passwordProblem(password, { email: person.email, username: person.username });
         if (weak) throw badField('password', weak);
-        const created = await createAccount(
-          deps,
-          {
-            ...person,
-            username: person.username ?? null,
-            role: accountType,
-            registeredVia: 'self',
-            passwordHash: await hashPassword(password, config.PASSWORD_HASH_COST),
-            ...(dateOfBirth === undefined ? {} : { patient: { dateOfBirth, sex: sex ?? 'unknown' } }),
-            welcome: 'verify-email',
-          },
-          // The person signing up is the actor of their own registration.
-          (accountId) => ({ ...eventMetadata(request), actorId: accountId, actorRole: accountType }),
-          clock(),
-        );
-        const { accountId, ...rest } = created;
-        return reply.code(201).send({ id: accountId, ...rest });
+        return executeTransactional(request, reply, {
+          status: 201,
+          // Hashed here, not before: a replayed sign-up costs no hashing.
+          run: async (transaction) =>
+            createAccount(
+              deps,
+              {
+                ...person,
+                username: person.username ?? null,
+                role: accountType,
+                registeredVia: 'self',
+                passwordHash: await hashPassword(password, config.PASSWORD_HASH_COST),
+                ...(dateOfBirth === undefined ? {} : { patient: { dateOfBirth, sex: sex ?? 'unknown' } }),
+                welcome: 'verify-email',
+              },
+              // The person signing up is the actor of their own registration.
+              (accountId) => ({ ...eventMetadata(request), actorId: accountId, actorRole: accountType }),
+              clock(),
+              transaction,
+            ),
+          respond: created,
+        });
       },
     );
 
@@ -111,9 +121,20 @@ export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
       '/auth/verify-email',
       {
         config: { access: { public: true } },
-        schema: { summary: 'Follow a verification link (EmailVerified)', tags: AUTH, body: TokenBody, response: { 200: CommandResult, ...problems(400, 409) } },
+        schema: {
+          summary: 'Follow a verification link (EmailVerified)',
+          tags: AUTH,
+          headers: IdempotencyHeaders,
+          body: TokenBody,
+          response: { 200: CommandResult, ...problems(400, 409, 422) },
+        },
       },
-      async (request) => verifyEmail(deps, request, request.body.token),
+      async (request, reply) =>
+        executeTransactional(request, reply, {
+          status: 200,
+          run: (transaction) => verifyEmail(deps, request, request.body.token, transaction),
+          respond: (result: AccountChanged) => result,
+        }),
     );
 
     app.post(
@@ -161,11 +182,17 @@ export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
         schema: {
           summary: 'Choose a new password with a reset link (PasswordReset); ends every session',
           tags: AUTH,
+          headers: IdempotencyHeaders,
           body: ResetPasswordBody,
-          response: { 200: CommandResult, ...problems(400) },
+          response: { 200: CommandResult, ...problems(400, 422) },
         },
       },
-      async (request) => resetPassword(deps, request, request.body.token, request.body.newPassword),
+      async (request, reply) =>
+        executeTransactional(request, reply, {
+          status: 200,
+          run: (transaction) => resetPassword(deps, request, request.body.token, request.body.newPassword, transaction),
+          respond: ({ families: _families, ...result }: PasswordReset) => result,
+        }),
     );
 
     app.put(
@@ -220,19 +247,25 @@ export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
         schema: {
           summary: 'Create a practitioner, auditor or admin account; its owner is mailed a link to choose a password',
           tags: ACCOUNTS,
+          headers: IdempotencyHeaders,
           body: CreateAccountBody,
-          response: { 201: AccountCreated, ...problems(400, 409) },
+          response: { 201: AccountCreated, ...problems(400, 409, 422) },
         },
       },
       async (request, reply) => {
         const { role, phone, username, ...person } = request.body;
-        const { accountId, ...rest } = await createAccount(
-          deps,
-          { ...person, role, phone: phone ?? null, username: username ?? null, registeredVia: 'admin', welcome: 'invitation' },
-          () => eventMetadata(request),
-          clock(),
-        );
-        return reply.code(201).send({ id: accountId, ...rest });
+        return executeTransactional(request, reply, {
+          status: 201,
+          run: (transaction) =>
+            createAccount(
+              deps,
+              { ...person, role, phone: phone ?? null, username: username ?? null, registeredVia: 'admin', welcome: 'invitation' },
+              () => eventMetadata(request),
+              clock(),
+              transaction,
+            ),
+          respond: created,
+        });
       },
     );
 
@@ -243,32 +276,39 @@ export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
         schema: {
           summary: 'Deactivate an account (AccountDeactivated); its sessions and access tokens stop working at once',
           tags: ACCOUNTS,
+          headers: IdempotencyHeaders,
           params: AccountParams,
           body: DeactivateBody,
-          response: { 200: CommandResult, ...problems(400, 404, 409) },
+          response: { 200: CommandResult, ...problems(400, 404, 409, 422) },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const accountId = request.params.id;
         // The last admin locking everyone out by accident is worse than needing a second admin.
         if (accountId === request.actor.id) throw forbidden('You cannot deactivate your own account.');
         const { reason } = request.body;
-        const ended = await store.transaction(async (client) => {
-          const outcome = await handleCommand(
-            store,
-            accountDecider,
-            {
-              streamId: accountId,
-              command: { type: 'DeactivateAccount', accountId, reason },
-              metadata: eventMetadata(request, reason),
-              now: clock(),
-            },
-            client,
-          );
-          return { outcome, families: await revokeAllSessions(client, accountId, 'account deactivated') };
+        return executeTransactional(request, reply, {
+          status: 200,
+          run: async (transaction) => {
+            const ended = await transaction(async (client) => {
+              const outcome = await handleCommand(
+                store,
+                accountDecider,
+                {
+                  streamId: accountId,
+                  command: { type: 'DeactivateAccount', accountId, reason },
+                  metadata: eventMetadata(request, reason),
+                  now: clock(),
+                },
+                client,
+              );
+              return { outcome, families: await revokeAllSessions(client, accountId, 'account deactivated') };
+            });
+            revocations.add(ended.families);
+            return ended;
+          },
+          respond: ({ outcome }: { outcome: AppendResult; families: string[] }) => ({ id: accountId, version: outcome.version, position: outcome.position }),
         });
-        revocations.add(ended.families);
-        return { id: accountId, version: ended.outcome.version, position: ended.outcome.position };
       },
     );
   };

@@ -219,6 +219,29 @@ export function createEventStore(pool: pg.Pool) {
       return result.rows[0]?.stream_id;
     },
 
+    /**
+     * Claims an Idempotency-Key in the caller's transaction, before its writes: false when it is
+     * taken. A duplicate still in flight holds the row, so this waits for it to commit or roll back.
+     */
+    async claimIdempotencyKey(client: pg.PoolClient, claim: Omit<IdempotencyRecord, 'response'>): Promise<boolean> {
+      const result = await client.query({
+        name: 'pams_claim_idempotency_key',
+        text: `insert into idempotency_keys (scope, key, request_hash, status_code, response)
+               values ($1, $2, $3, $4, '{}') on conflict do nothing`,
+        values: [claim.scope, claim.key, claim.requestHash, claim.statusCode],
+      });
+      return result.rowCount === 1;
+    },
+
+    /** The answer to replay for a key claimed in this transaction. */
+    async recordIdempotentResponse(client: pg.PoolClient, claim: { scope: string; key: string }, response: object): Promise<void> {
+      await client.query({
+        name: 'pams_record_idempotent_response',
+        text: 'update idempotency_keys set response = $3 where scope = $1 and key = $2',
+        values: [claim.scope, claim.key, JSON.stringify(response)],
+      });
+    },
+
     async findIdempotentResponse(scope: string, key: string): Promise<(IdempotencyRecord & { createdAt: Date }) | undefined> {
       const result = await pool.query(
         `select scope, key, request_hash, status_code, response, created_at from idempotency_keys

@@ -1,27 +1,11 @@
-import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { unprocessable } from '../errors.js';
 import { handleCommand } from '../event-store/command-handler.js';
 import type { Decider } from '../event-store/decider.js';
 import { IdempotencyKeyInUse } from '../event-store/errors.js';
 import type { EventStore } from '../event-store/store.js';
 import type { DomainEvent, IdempotencyRecord } from '../event-store/types.js';
 import { eventMetadata } from './actor.js';
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1));
-    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
-function requestHash(request: FastifyRequest): string {
-  return createHash('sha256')
-    .update(canonicalJson([request.method, request.routeOptions.url, request.params, request.body ?? null]))
-    .digest('base64url');
-}
+import { idempotencyKeyOf, replay } from './idempotency.js';
 
 function parseIfMatch(header: string | undefined): number | undefined {
   if (header === undefined || header === '*') return undefined;
@@ -41,17 +25,12 @@ export interface CommandRoute<Command, Event extends DomainEvent, State> {
 
 const locationOf = (request: FastifyRequest, id: unknown) => `${request.url.split('?')[0]}/${id}`;
 
-async function replay(request: FastifyRequest, reply: FastifyReply, stored: IdempotencyRecord, hash: string) {
-  if (stored.requestHash !== hash) {
-    throw unprocessable('This Idempotency-Key was already used for a different request; use a new key.');
-  }
+// The headers of the first answer, rebuilt from its body.
+function replayCommand(request: FastifyRequest, reply: FastifyReply, stored: IdempotencyRecord, hash: string) {
   const body = stored.response as { id?: string; version?: number };
-  if (stored.statusCode === 201) reply.header('location', locationOf(request, body.id));
-  return reply
-    .code(stored.statusCode)
-    .header('etag', `"${body.version}"`)
-    .header('idempotent-replayed', 'true')
-    .send(stored.response);
+  const headers: Record<string, string> = { etag: `"${body.version}"` };
+  if (stored.statusCode === 201) headers.location = locationOf(request, body.id);
+  return replay(reply, stored, hash, headers);
 }
 
 /**
@@ -64,12 +43,10 @@ export async function executeCommand<Command, Event extends DomainEvent, State>(
   route: CommandRoute<Command, Event, State>,
 ) {
   const headers = request.headers as Record<string, string | undefined>;
-  const key = request.method === 'POST' ? headers['idempotency-key'] : undefined;
-  const scope = request.actor.id ?? 'anonymous';
-  const hash = key === undefined ? '' : requestHash(request);
-  if (key !== undefined) {
-    const stored = await route.store.findIdempotentResponse(scope, key);
-    if (stored) return replay(request, reply, stored, hash);
+  const idempotency = idempotencyKeyOf(request);
+  if (idempotency) {
+    const stored = await route.store.findIdempotentResponse(idempotency.scope, idempotency.key);
+    if (stored) return replayCommand(request, reply, stored, idempotency.requestHash);
   }
 
   try {
@@ -80,10 +57,7 @@ export async function executeCommand<Command, Event extends DomainEvent, State>(
       actor: request.actor,
       now: route.now,
       expectedVersion: parseIfMatch(headers['if-match']),
-      idempotency:
-        key === undefined
-          ? undefined
-          : { scope, key, requestHash: hash, statusCode: route.status, response: { id: route.streamId } },
+      idempotency: idempotency && { ...idempotency, statusCode: route.status, response: { id: route.streamId } },
     });
     const status = outcome.events.length === 0 ? 200 : route.status;
     if (status === 201) reply.header('location', locationOf(request, outcome.streamId));
@@ -92,10 +66,10 @@ export async function executeCommand<Command, Event extends DomainEvent, State>(
       .header('etag', `"${outcome.version}"`)
       .send({ id: outcome.streamId, version: outcome.version, position: outcome.position });
   } catch (error) {
-    if (!(error instanceof IdempotencyKeyInUse) || key === undefined) throw error;
+    if (!(error instanceof IdempotencyKeyInUse) || !idempotency) throw error;
     // A concurrent retry of this very request committed first: answer as it did.
-    const stored = await route.store.findIdempotentResponse(scope, key);
+    const stored = await route.store.findIdempotentResponse(idempotency.scope, idempotency.key);
     if (!stored) throw error;
-    return replay(request, reply, stored, hash);
+    return replayCommand(request, reply, stored, idempotency.requestHash);
   }
 }

@@ -74,16 +74,21 @@ export const PageQuery = {
   cursor: Type.Optional(Type.String({ maxLength: 512 })),
 };
 
+const IdempotencyKey = Type.Optional(
+  Type.String({
+    minLength: 1,
+    maxLength: 255,
+    pattern: '^[\\x21-\\x7e]+$',
+    errorMessage: 'must be 1-255 visible ASCII characters',
+    description: 'Retries with the same key and body return the first response and change nothing',
+  }),
+);
+
+/** For POST commands with no version to match (accounts). */
+export const IdempotencyHeaders = Type.Object({ 'idempotency-key': IdempotencyKey });
+
 export const CommandHeaders = Type.Object({
-  'idempotency-key': Type.Optional(
-    Type.String({
-      minLength: 1,
-      maxLength: 255,
-      pattern: '^[\\x21-\\x7e]+$',
-      errorMessage: 'must be 1-255 visible ASCII characters',
-      description: 'Retries with the same key and body return the first response and change nothing',
-    }),
-  ),
+  'idempotency-key': IdempotencyKey,
   'if-match': Type.Optional(
     Type.String({
       pattern: '^(W/)?"[0-9]+"$|^\\*$',
