@@ -177,10 +177,15 @@ export function createEventStore(pool: pg.Pool) {
     async hasEventsAfter(cursor: CommitOrderCursor, on: Queryable = pool): Promise<boolean> {
       const result = await on.query({
         name: 'pams_has_events_after',
-        text: 'select exists (select 1 from events where (transaction_id, position) > ($1::xid8, $2)) as more',
+        // Not `select exists (…)`: after five runs PostgreSQL plans a named statement generically,
+        // and its generic plan for EXISTS is a sequential scan that reads the whole table when the
+        // cursor is near the end (0.3-0.6 s at 1M events, on every pass of every runner). With
+        // ORDER BY and LIMIT the generic plan walks events_in_commit_order: 0.1 ms.
+        text: `select 1 from events where (transaction_id, position) > ($1::xid8, $2)
+               order by events.transaction_id, events.position limit 1`,
         values: [cursor.transactionId, cursor.position],
       });
-      return result.rows[0].more as boolean;
+      return result.rows.length > 0;
     },
 
     /** The commit-order key of the event at `position`, or undefined if there is none (yet). */
