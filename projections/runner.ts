@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import type { EventStore } from '../src/event-store/store.js';
 import type { CommitOrderCursor, StoredEvent } from '../src/event-store/types.js';
@@ -13,6 +14,11 @@ export interface RunnerOptions {
   onError?: (error: unknown) => void;
   /** How soon to look again when committed events are held back by a transaction still in flight. */
   fenceRetryMs?: number;
+  /**
+   * How long to let wake-ups gather before another pass when more arrived during the last one: a
+   * burst of commands then costs a few passes instead of one pass (five queries and a commit) each.
+   */
+  coalesceMs?: number;
 }
 
 export type BatchOutcome = { busy: true } | { busy: false; processed: number; cursor: CommitOrderCursor };
@@ -70,6 +76,7 @@ export type ProjectionRunner = ReturnType<typeof createProjectionRunner>;
 export function createProjectionRunner(options: RunnerOptions) {
   const { pool, store, projection, batchSize } = options;
   const fenceRetryMs = options.fenceRetryMs ?? 20;
+  const coalesceMs = options.coalesceMs ?? 5;
   let running: Promise<void> | undefined;
   let wokenWhileRunning = false;
   let stopped = false;
@@ -122,6 +129,7 @@ export function createProjectionRunner(options: RunnerOptions) {
           scheduleRetry();
           return;
         }
+        if (wokenWhileRunning && !stopped && coalesceMs > 0) await sleep(coalesceMs);
       } while (wokenWhileRunning && !stopped);
     })().finally(() => {
       running = undefined;
