@@ -159,10 +159,11 @@ async function main() {
 
   // Every other read model is brought up to date too (untimed): a worker catching up on a million
   // events during the measurements would load the database and fence the projection under test.
-  for (const other of projections.filter((projection) => projection.name !== 'patient_summary')) {
-    log(`catching up ${other.name} (npm run projections:rebuild -- ${other.name})`);
-    await runCommand(`rebuild-${other.name}`, 'npm', ['run', 'projections:rebuild', '--', other.name], commonEnv, logDir, 20 * 60_000);
-  }
+  const others = projections.filter((projection) => projection.name !== 'patient_summary').map((projection) => projection.name);
+  log(`catching up ${others.join(', ')} (npm run projections:rebuild -- <name>, side by side)`);
+  await Promise.all(
+    others.map((name) => runCommand(`rebuild-${name}`, 'npm', ['run', 'projections:rebuild', '--', name], commonEnv, logDir, 20 * 60_000)),
+  );
 
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
