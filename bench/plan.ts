@@ -51,7 +51,7 @@ export function planFor(argv: string[]): Plan {
         seed: { patients: 2_000, updates: 8_000, writers: 2, batch: 250 },
         connections: [10, 50],
         rounds: 1,
-        seconds: 2,
+        seconds: 1.5,
         warmupSeconds: 0.25,
         lagSeconds: 3,
         cursors: 100,

@@ -1,6 +1,7 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import http from 'node:http';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -100,12 +101,16 @@ export async function waitUntilReady(url: string, service: Service, timeoutMs: n
   });
   while (Date.now() < deadline) {
     if (exited) throw new Error(`${service.name} exited before it was ready; see its log`);
-    try {
-      const response = await fetch(url);
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
+    // A connection per attempt, closed after it: no idle keep-alive connection outlives the check.
+    const status = await new Promise<number>((resolve) => {
+      const request = http.get(url, { agent: false }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      request.setTimeout(2_000, () => request.destroy());
+      request.on('error', () => resolve(0)); // not listening yet
+    });
+    if (status === 200) return;
     await sleep(100);
   }
   throw new Error(`${service.name} was not ready at ${url} within ${timeoutMs} ms`);
