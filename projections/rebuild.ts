@@ -4,9 +4,8 @@ import type { EventStore } from '../src/event-store/store.js';
 import type { CommitOrderCursor } from '../src/event-store/types.js';
 import { lockCheckpoint, saveCheckpoint, START } from './checkpoints.js';
 import type { AnyProjection } from './projection.js';
+import { quote } from './row-store.js';
 import { foldNextEvents, runBatch } from './runner.js';
-
-const quote = (identifier: string) => `"${identifier.replaceAll('"', '""')}"`;
 
 export interface RebuildOptions {
   pool: pg.Pool;

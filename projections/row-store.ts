@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { StoredEvent } from '../src/event-store/types.js';
 import type { AnyProjection } from './projection.js';
 
-const quote = (identifier: string) => `"${identifier.replaceAll('"', '""')}"`;
+export const quote = (identifier: string) => `"${identifier.replaceAll('"', '""')}"`;
 
 async function loadRows(client: pg.PoolClient, projection: AnyProjection, keys: string[]) {
   const rows = new Map<string, Record<string, unknown>>();
