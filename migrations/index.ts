@@ -6,6 +6,7 @@ import * as credentialsAndSessions from './0004_credentials_and_sessions.js';
 import * as mailOutbox from './0005_mail_outbox.js';
 import * as accountDirectory from './0006_account_directory.js';
 import * as careTeam from './0010_care_team.js';
+import * as appendWithoutNotify from './0011_append_without_notify.js';
 
 // Listed, not discovered: the order is part of the schema's history, and a compiled build needs no
 // directory scan. Released migrations are frozen; change the schema by adding one.
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '0005_mail_outbox': mailOutbox,
   '0006_account_directory': accountDirectory,
   '0010_care_team': careTeam,
+  '0011_append_without_notify': appendWithoutNotify,
 };

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
+import { EVENTS_CHANNEL } from '../src/event-store/commit-signal.js';
 import type { EventStore } from '../src/event-store/store.js';
 import type { CommitOrderCursor } from '../src/event-store/types.js';
 import { lockCheckpoint, saveCheckpoint, START } from './checkpoints.js';
@@ -78,6 +79,6 @@ export async function rebuildProjection(options: RebuildOptions): Promise<{ even
   } finally {
     client.release();
   }
-  await pool.query(`select pg_notify('pams_events', $1)`, [String(done)]);
+  await pool.query(`select pg_notify('${EVENTS_CHANNEL}', $1)`, [String(done)]);
   return { events: done };
 }

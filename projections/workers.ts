@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type PgBoss from 'pg-boss';
+import { EVENTS_CHANNEL } from '../src/event-store/commit-signal.js';
 import type { EventStore } from '../src/event-store/store.js';
 import { listen } from './listener.js';
 import { projections as allProjections } from './registry.js';
@@ -18,7 +19,7 @@ export interface WorkerOptions {
 }
 
 /**
- * Keeps every projection caught up. Each append NOTIFYs `pams_events`; the listener wakes the
+ * Keeps every projection caught up. Appends NOTIFY `pams_events` once committed; the listener wakes the
  * runners at once, so lag is not bounded by polling. pg-boss is the safety net that needs no
  * notification: one queue per projection, polled every few seconds and fed by a schedule, so a
  * lost wake-up delays a projection by seconds, never forever.
@@ -41,7 +42,7 @@ export async function startProjectionWorkers(options: WorkerOptions) {
     await boss.work(queue, { pollingIntervalSeconds: 2 }, async () => runner.wake());
   }
 
-  const listener = listen(options.connectionString, 'pams_events', wakeAll, onError);
+  const listener = listen(options.connectionString, EVENTS_CHANNEL, wakeAll, onError);
   await listener.ready;
   log.info({ projections: runners.map((runner) => runner.projection.name) }, 'projection workers started');
 

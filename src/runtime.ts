@@ -1,6 +1,7 @@
 import type { Config } from './config.js';
 import { connect, migrateToLatest, type Db } from './db.js';
 import type { EmbeddedDatabase } from './embedded-postgres.js';
+import { createCommitSignal } from './event-store/commit-signal.js';
 import { createEventStore, type EventStore } from './event-store/store.js';
 
 /**
@@ -64,12 +65,18 @@ export async function startRuntime(
     await embedded?.stop();
     throw error;
   }
+  // A lost wake-up only delays projections until the workers' next scheduled look.
+  const store = createEventStore(
+    db.pool,
+    createCommitSignal(db.pool, (error) => options.log?.(`could not wake the projection workers: ${(error as Error).message}`)),
+  );
   return {
     config,
     connectionString,
     db,
-    store: createEventStore(db.pool),
+    store,
     async close() {
+      await store.settled();
       await db.close();
       await embedded?.stop();
     },

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { createCommitSignal, type CommitSignal } from './commit-signal.js';
 import { ConcurrencyConflict, IdempotencyKeyInUse, UniqueValueTaken } from './errors.js';
 import type { AppendRequest, AppendResult, CommitOrderCursor, IdempotencyRecord, StoredEvent } from './types.js';
 
@@ -72,11 +73,15 @@ function translateAppendError(error: unknown, request: AppendRequest): never {
 
 export type EventStore = ReturnType<typeof createEventStore>;
 
-/** The only writer of the events table, and the read API everything else goes through. */
-export function createEventStore(pool: pg.Pool) {
+/**
+ * The only writer of the events table, and the read API everything else goes through. Every
+ * commit of appends made here wakes the projection workers through `signal`.
+ */
+export function createEventStore(pool: pg.Pool, signal: CommitSignal = createCommitSignal(pool)) {
   /**
    * Appends atomically in one round trip: all events or none, only if the stream is still at
-   * `expectedVersion` (0 for a new stream), with its unique claims and idempotency record.
+   * `expectedVersion` (0 for a new stream), with its unique claims and idempotency record. Through
+   * `on`, a client in a transaction opened by `transaction`, it commits (and signals) with the rest.
    */
   async function append(request: AppendRequest, on: Queryable = pool): Promise<AppendResult> {
     try {
@@ -86,30 +91,43 @@ export function createEventStore(pool: pg.Pool) {
         values: appendParameters(request),
       });
       const row = result.rows[0]!;
+      if (on === pool) signal.committed();
       return { streamId: request.streamId, version: row.new_version, position: row.last_position };
     } catch (error) {
       translateAppendError(error, request);
     }
   }
 
+  /** Runs `work` in one transaction on one client, and signals the appends it made once committed. */
+  async function inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await pool.connect();
+    try {
+      await client.query('begin');
+      const result = await work(client);
+      await client.query('commit');
+      signal.committed();
+      return result;
+    } catch (error) {
+      await client.query('rollback').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
   return {
     append,
 
+    /** Resolves once the wake-ups for every commit so far are sent: before the pool is closed. */
+    settled: () => signal.settled(),
+
     /** Many appends in one transaction: for imports and seeding, not for the command path. */
-    async appendBatch(requests: AppendRequest[]): Promise<AppendResult[]> {
-      const client = await pool.connect();
-      try {
-        await client.query('begin');
+    appendBatch(requests: AppendRequest[]): Promise<AppendResult[]> {
+      return inTransaction(async (client) => {
         const results: AppendResult[] = [];
         for (const request of requests) results.push(await append(request, client));
-        await client.query('commit');
         return results;
-      } catch (error) {
-        await client.query('rollback').catch(() => {});
-        throw error;
-      } finally {
-        client.release();
-      }
+      });
     },
 
     /** Reads through `on` when given: inside a transaction, its own uncommitted appends are seen. */
@@ -124,30 +142,17 @@ export function createEventStore(pool: pg.Pool) {
     },
 
     /**
+     * Runs `work` in one transaction: every append made through the client commits with the rest
+     * of `work` (credentials, outbox rows) or not at all.
+     */
+    transaction: inTransaction,
+
+    /**
      * Events after `cursor` in commit order, from transactions that have all finished: a transaction
      * still in flight may hold a lower position than events already committed, and a reader that
      * went past it would never see it. Payloads are returned only for `types`; other events come
      * without data so that a reader can still step over them.
      */
-    /**
-     * Runs `work` in one transaction: every append made through the client commits with the rest
-     * of `work` (credentials, outbox rows) or not at all.
-     */
-    async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
-      try {
-        await client.query('begin');
-        const result = await work(client);
-        await client.query('commit');
-        return result;
-      } catch (error) {
-        await client.query('rollback').catch(() => {});
-        throw error;
-      } finally {
-        client.release();
-      }
-    },
-
     async readCommitted(
       cursor: CommitOrderCursor,
       limit: number,

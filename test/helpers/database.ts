@@ -47,9 +47,11 @@ export async function createTestDatabase(t: Teardown, poolSize = 10): Promise<Te
   });
   const url = databaseUrl(serverUrl(), name);
   const db = connect(url, poolSize, 'pams-test');
+  const store = createEventStore(db.pool);
   t.teardown(async () => {
+    await store.settled();
     await db.close();
     await admin((client) => client.query(`drop database if exists "${name}" with (force)`));
   });
-  return { ...db, url, store: createEventStore(db.pool) };
+  return { ...db, url, store };
 }
