@@ -16,6 +16,11 @@ export interface CommandEnvelope<Command> {
   /** The version the caller based its change on (If-Match); a mismatch is a failed precondition. */
   expectedVersion?: number;
   idempotency?: IdempotencyRecord;
+  /**
+   * The stream id was minted for this command (a UUIDv7 nobody has seen), so there is no history
+   * to read. Were it ever taken, the append's expected version 0 would still refuse it.
+   */
+  newStream?: boolean;
 }
 
 export interface CommandOutcome<Event> extends AppendResult {
@@ -43,7 +48,7 @@ export async function handleCommand<Command, Event extends DomainEvent, State>(
   envelope: CommandEnvelope<Command>,
   on?: Queryable,
 ): Promise<CommandOutcome<Event>> {
-  const history = await store.readStream(envelope.streamId, 0, 10_000, on);
+  const history = envelope.newStream ? [] : await store.readStream(envelope.streamId, 0, 10_000, on);
   const state = history.reduce((current, event) => decider.evolve(current, event as unknown as Event), decider.initialState());
   const last = history.at(-1);
   const version = last?.streamVersion ?? 0;

@@ -17,7 +17,7 @@ export interface CommandRoute<Command, Event extends DomainEvent, State> {
   decider: Decider<Command, Event, State>;
   streamId: string;
   command: Command;
-  /** 201 when the command creates the record. */
+  /** 201 when the command creates the record, under an id minted for it: nothing to load. */
   status: 200 | 201;
   reason?: string;
   now: Date;
@@ -58,6 +58,7 @@ export async function executeCommand<Command, Event extends DomainEvent, State>(
       now: route.now,
       expectedVersion: parseIfMatch(headers['if-match']),
       idempotency: idempotency && { ...idempotency, statusCode: route.status, response: { id: route.streamId } },
+      newStream: route.status === 201,
     });
     const status = outcome.events.length === 0 ? 200 : route.status;
     if (status === 201) reply.header('location', locationOf(request, outcome.streamId));
