@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { EVENTS_CHANNEL } from '../src/event-store/commit-signal.js';
 import type { EventStore } from '../src/event-store/store.js';
 import type { CommitOrderCursor } from '../src/event-store/types.js';
-import { lockCheckpoint, saveCheckpoint, START } from './checkpoints.js';
+import { lockCheckpoint, saveCheckpoints, START } from './checkpoints.js';
 import type { AnyProjection } from './projection.js';
 import { quote } from './row-store.js';
 import { foldNextEvents, runBatch } from './runner.js';
@@ -46,7 +46,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<{ even
   const client = await pool.connect();
   try {
     for (let settledAt = Date.now() + (options.settleMs ?? 10_000); ; ) {
-      const outcome = await runBatch(client, store, shadow, batchSize, false);
+      const outcome = await runBatch(client, store, [shadow], batchSize, false);
       if (outcome.busy) throw new Error(`${shadow.name} is being rebuilt by another process`);
       done += outcome.processed;
       if (outcome.processed > 0) await options.onProgress?.(done, Math.max(total, done));
@@ -57,10 +57,10 @@ export async function rebuildProjection(options: RebuildOptions): Promise<{ even
     }
 
     await client.query('begin');
-    await lockCheckpoint(client, projection.name, false);
-    let cursor: CommitOrderCursor = (await lockCheckpoint(client, shadow.name, false)) ?? START;
+    await lockCheckpoint(client, projection.name);
+    let cursor: CommitOrderCursor = (await lockCheckpoint(client, shadow.name)) ?? START;
     for (;;) {
-      const folded = await foldNextEvents(client, store, shadow, cursor, batchSize);
+      const folded = await foldNextEvents(client, store, [shadow], new Map([[shadow.name, cursor]]), batchSize);
       if (folded.processed === 0) break;
       done += folded.processed;
       cursor = folded.cursor;
@@ -69,7 +69,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<{ even
     await client.query(`delete from ${quote(projection.name)}`);
     await client.query(`insert into ${quote(projection.name)} (${columns}) select ${columns} from ${quote(shadow.name)}`);
     // Anything after this point in commit order is the live runner's to fold in.
-    await saveCheckpoint(client, projection.name, cursor);
+    await saveCheckpoints(client, new Map([[projection.name, cursor]]));
     await client.query('delete from projection_checkpoints where name = $1', [shadow.name]);
     await client.query(`drop table ${quote(shadow.name)}`);
     await client.query('commit');

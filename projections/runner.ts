@@ -2,18 +2,21 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import type { EventStore } from '../src/event-store/store.js';
 import type { CommitOrderCursor, StoredEvent } from '../src/event-store/types.js';
-import { lockCheckpoint, saveCheckpoint } from './checkpoints.js';
+import { hasPassed, lockCheckpoints, saveCheckpoints } from './checkpoints.js';
 import type { AnyProjection } from './projection.js';
 import { applyEvents } from './row-store.js';
 
 export interface RunnerOptions {
   pool: pg.Pool;
   store: EventStore;
-  projection: AnyProjection;
+  /** Kept up to date together: each pass reads the new events once for all of them. */
+  projections: readonly AnyProjection[];
   batchSize: number;
   onError?: (error: unknown) => void;
   /** How soon to look again when committed events are held back by a transaction still in flight. */
   fenceRetryMs?: number;
+  /** How soon to try again after a pass failed. */
+  errorRetryMs?: number;
   /**
    * How long to let wake-ups gather before another pass when more arrived during the last one: a
    * burst of commands then costs a few passes instead of one pass (five queries and a commit) each.
@@ -23,47 +26,63 @@ export interface RunnerOptions {
 
 export type BatchOutcome = { busy: true } | { busy: false; processed: number; cursor: CommitOrderCursor };
 
+const isBefore = (a: CommitOrderCursor, b: CommitOrderCursor) => !hasPassed(a, b);
+const cursorOf = (event: StoredEvent): CommitOrderCursor => ({ transactionId: event.transactionId, position: event.position });
+
 /**
- * Folds the next events after `cursor` (in commit order) into the projection's rows, inside the
- * caller's transaction. Returns where it got to; the caller moves the checkpoint.
+ * Reads the next events (in commit order) after the earliest of `cursors` once, and folds into
+ * each projection those it has not seen yet, inside the caller's transaction. Returns how many
+ * events were read, where the read ended, and the new cursor of each projection it moved; the
+ * caller saves those.
  */
 export async function foldNextEvents(
   client: pg.PoolClient,
   store: EventStore,
-  projection: AnyProjection,
-  cursor: CommitOrderCursor,
+  projections: readonly AnyProjection[],
+  cursors: ReadonlyMap<string, CommitOrderCursor>,
   batchSize: number,
-): Promise<{ processed: number; cursor: CommitOrderCursor }> {
-  const events: StoredEvent[] = await store.readCommitted(cursor, batchSize, projection.eventTypes, client);
+): Promise<{ processed: number; cursor: CommitOrderCursor; moved: Map<string, CommitOrderCursor> }> {
+  const from = [...cursors.values()].reduce((earliest, cursor) => (isBefore(cursor, earliest) ? cursor : earliest));
+  const types = [...new Set(projections.flatMap((projection) => projection.eventTypes))];
+  const events: StoredEvent[] = await store.readCommitted(from, batchSize, types, client);
   const last = events.at(-1);
-  if (!last) return { processed: 0, cursor };
-  await applyEvents(client, projection, events);
-  return { processed: events.length, cursor: { transactionId: last.transactionId, position: last.position } };
+  const moved = new Map<string, CommitOrderCursor>();
+  if (!last) return { processed: 0, cursor: from, moved };
+  const end = cursorOf(last);
+  for (const projection of projections) {
+    const cursor = cursors.get(projection.name);
+    if (!cursor || !isBefore(cursor, end)) continue;
+    await applyEvents(client, projection, cursor === from ? events : events.filter((event) => isBefore(cursor, cursorOf(event))));
+    moved.set(projection.name, end);
+  }
+  return { processed: events.length, cursor: end, moved };
 }
 
 /**
- * One batch in one transaction: lock the checkpoint, fold the next events, move the checkpoint.
- * Rows and checkpoint commit together, so a batch that fails or is repeated leaves no trace, and
- * the lock keeps a second runner (in any process) out.
+ * One batch in one transaction: lock the checkpoints, fold the next events, move the checkpoints.
+ * Rows and checkpoints commit together, so a batch that fails or is repeated leaves no trace, and
+ * the locks keep a second runner (in any process) out. Busy only when every projection is locked
+ * by another runner.
  */
 export async function runBatch(
   client: pg.PoolClient,
   store: EventStore,
-  projection: AnyProjection,
+  projections: readonly AnyProjection[],
   batchSize: number,
   skipIfBusy = true,
 ): Promise<BatchOutcome> {
   await client.query('begin');
   try {
-    const checkpoint = await lockCheckpoint(client, projection.name, skipIfBusy);
-    if (!checkpoint) {
+    const cursors = await lockCheckpoints(client, projections.map((projection) => projection.name), skipIfBusy);
+    if (cursors.size === 0) {
       await client.query('rollback');
       return { busy: true };
     }
-    const folded = await foldNextEvents(client, store, projection, checkpoint, batchSize);
-    if (folded.processed > 0) await saveCheckpoint(client, projection.name, folded.cursor);
+    const mine = projections.filter((projection) => cursors.has(projection.name));
+    const folded = await foldNextEvents(client, store, mine, cursors, batchSize);
+    await saveCheckpoints(client, folded.moved);
     await client.query('commit');
-    return { busy: false, ...folded };
+    return { busy: false, processed: folded.processed, cursor: folded.cursor };
   } catch (error) {
     await client.query('rollback').catch(() => {});
     throw error;
@@ -72,47 +91,60 @@ export async function runBatch(
 
 export type ProjectionRunner = ReturnType<typeof createProjectionRunner>;
 
-/** Keeps one projection caught up. Wake-ups coalesce: many notifications, one pass at a time. */
+/**
+ * Keeps a group of projections caught up. Wake-ups coalesce: many notifications, one pass at a
+ * time, and each pass reads new events once for the whole group and commits once. A projection
+ * that fails does not hold the others back: after a failed pass each is folded on its own.
+ */
 export function createProjectionRunner(options: RunnerOptions) {
-  const { pool, store, projection, batchSize } = options;
+  const { pool, store, projections, batchSize } = options;
   const fenceRetryMs = options.fenceRetryMs ?? 20;
+  const errorRetryMs = options.errorRetryMs ?? 1_000;
   const coalesceMs = options.coalesceMs ?? 5;
+  const report = options.onError ?? (() => {});
   let running: Promise<void> | undefined;
   let wokenWhileRunning = false;
   let stopped = false;
   let retryTimer: NodeJS.Timeout | undefined;
 
-  async function catchUp(): Promise<number> {
-    let total = 0;
+  async function catchUp(group: readonly AnyProjection[]): Promise<void> {
     const client = await pool.connect();
     try {
       while (!stopped) {
-        const outcome = await runBatch(client, store, projection, batchSize);
-        // Another runner holds the projection; it keeps going until it is caught up.
-        if (outcome.busy) return total;
-        total += outcome.processed;
+        const outcome = await runBatch(client, store, group, batchSize);
+        // Another runner holds these projections; it keeps going until they are caught up.
+        if (outcome.busy) return;
         if (outcome.processed < batchSize) {
           // Committed events can wait behind an older transaction still in flight. If it aborts,
           // no notification follows, so look again shortly rather than at the next poll.
-          if (await store.hasEventsAfter(outcome.cursor, client)) scheduleRetry();
-          return total;
+          if (await store.hasEventsAfter(outcome.cursor, client)) scheduleRetry(fenceRetryMs);
+          return;
         }
       }
-      return total;
     } finally {
       client.release();
     }
   }
 
-  function scheduleRetry() {
+  async function catchUpEachAlone() {
+    for (const projection of projections) {
+      try {
+        await catchUp([projection]);
+      } catch (error) {
+        report(error);
+      }
+    }
+  }
+
+  function scheduleRetry(delayMs: number) {
     if (retryTimer || stopped) return;
     retryTimer = setTimeout(() => {
       retryTimer = undefined;
       void wake();
-    }, fenceRetryMs);
+    }, delayMs);
   }
 
-  /** Runs a pass now, or right after the one in progress; resolves when the projection is idle. */
+  /** Runs a pass now, or right after the one in progress; resolves when the projections are idle. */
   function wake(): Promise<void> {
     if (stopped) return Promise.resolve();
     if (running) {
@@ -123,10 +155,11 @@ export function createProjectionRunner(options: RunnerOptions) {
       do {
         wokenWhileRunning = false;
         try {
-          await catchUp();
+          await catchUp(projections);
         } catch (error) {
-          options.onError?.(error);
-          scheduleRetry();
+          report(error);
+          if (projections.length > 1) await catchUpEachAlone();
+          scheduleRetry(errorRetryMs);
           return;
         }
         if (wokenWhileRunning && !stopped && coalesceMs > 0) await sleep(coalesceMs);
@@ -138,7 +171,7 @@ export function createProjectionRunner(options: RunnerOptions) {
   }
 
   return {
-    projection,
+    projections,
     wake,
     /** Finishes the batch in progress, then stops. */
     async stop() {

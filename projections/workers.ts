@@ -18,40 +18,41 @@ export interface WorkerOptions {
   projections?: readonly AnyProjection[];
 }
 
+/** The pg-boss queue that wakes the runner when no notification does. */
+export const CATCH_UP_QUEUE = 'projections';
+
 /**
- * Keeps every projection caught up. Appends NOTIFY `pams_events` once committed; the listener wakes the
- * runners at once, so lag is not bounded by polling. pg-boss is the safety net that needs no
- * notification: one queue per projection, polled every few seconds and fed by a schedule, so a
- * lost wake-up delays a projection by seconds, never forever.
+ * Keeps every projection caught up with one runner: each pass reads new events once for all of
+ * them. Appends NOTIFY `pams_events` once committed; the listener wakes the runner at once, so lag
+ * is not bounded by polling. pg-boss is the safety net that needs no notification: a queue polled
+ * every few seconds and fed by a schedule, so a lost wake-up delays projections by seconds, never
+ * forever.
  */
 export async function startProjectionWorkers(options: WorkerOptions) {
-  const { log } = options;
+  const { log, boss } = options;
   const onError = (error: unknown) => log.error({ err: error }, 'projection worker error');
-  const runners = (options.projections ?? allProjections).map((projection) =>
-    createProjectionRunner({ pool: options.pool, store: options.store, projection, batchSize: options.batchSize, onError }),
-  );
-  const wakeAll = () => {
-    for (const runner of runners) void runner.wake();
-  };
+  const runner = createProjectionRunner({
+    pool: options.pool,
+    store: options.store,
+    projections: options.projections ?? allProjections,
+    batchSize: options.batchSize,
+    onError,
+  });
 
-  const { boss } = options;
-  for (const runner of runners) {
-    const queue = runner.projection.name;
-    await boss.createQueue(queue, { name: queue, policy: 'stately', retryLimit: 0, expireInSeconds: 600 });
-    await boss.schedule(queue, '* * * * *', { reason: 'scheduled catch-up' });
-    await boss.work(queue, { pollingIntervalSeconds: 2 }, async () => runner.wake());
-  }
+  await boss.createQueue(CATCH_UP_QUEUE, { name: CATCH_UP_QUEUE, policy: 'stately', retryLimit: 0, expireInSeconds: 600 });
+  await boss.schedule(CATCH_UP_QUEUE, '* * * * *', { reason: 'scheduled catch-up' });
+  await boss.work(CATCH_UP_QUEUE, { pollingIntervalSeconds: 2 }, async () => runner.wake());
 
-  const listener = listen(options.connectionString, EVENTS_CHANNEL, wakeAll, onError);
+  const listener = listen(options.connectionString, EVENTS_CHANNEL, () => void runner.wake(), onError);
   await listener.ready;
-  log.info({ projections: runners.map((runner) => runner.projection.name) }, 'projection workers started');
+  log.info({ projections: runner.projections.map((projection) => projection.name) }, 'projection workers started');
 
   return {
-    runners,
-    /** Finishes each projection's current batch, then lets go of every connection. */
+    runner,
+    /** Finishes the current batch, then lets go of every connection. */
     async stop() {
       await listener.stop();
-      await Promise.all(runners.map((runner) => runner.stop()));
+      await runner.stop();
     },
   };
 }

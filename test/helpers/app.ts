@@ -64,15 +64,13 @@ export async function projectEverything(db: TestDatabase, timeoutMs = 10_000) {
   const deadline = Date.now() + timeoutMs;
   const client = await db.pool.connect();
   try {
-    for (const projection of projections) {
-      for (;;) {
-        const outcome = await runBatch(client, db.store, projection, 1000, false);
-        if (outcome.busy) throw new Error(`${projection.name} is locked by another runner`);
-        if (outcome.processed > 0) continue;
-        if (!(await db.store.hasEventsAfter(outcome.cursor, client))) break;
-        if (Date.now() > deadline) throw new Error(`${projection.name} did not catch up within ${timeoutMs} ms`);
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+    for (;;) {
+      const outcome = await runBatch(client, db.store, projections, 1000, false);
+      if (outcome.busy) throw new Error('the projections are locked by another runner');
+      if (outcome.processed > 0) continue;
+      if (!(await db.store.hasEventsAfter(outcome.cursor, client))) break;
+      if (Date.now() > deadline) throw new Error(`the projections did not catch up within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
     }
   } finally {
     client.release();

@@ -7,23 +7,27 @@ export interface CountRow {
   last_position: number;
 }
 
-/** Counts events per stream: any event applied twice, or skipped, shows in the count. */
-export const countingProjection: Projection<CountRow> = {
-  name: 'event_counts',
-  eventTypes: ['Counted'],
-  columns: ['stream_id', 'events', 'last_position'],
-  key: 'stream_id',
-  jsonColumns: [],
-  keyOf: (event) => event.streamId,
-  apply: (row, event) => ({ stream_id: event.streamId, events: (row?.events ?? 0) + 1, last_position: event.position }),
-};
-
-export async function createCountingTable(pool: pg.Pool) {
-  await pool.query(`create table event_counts (stream_id uuid primary key, events integer not null, last_position bigint not null)`);
-  await pool.query(`insert into projection_checkpoints (name) values ('event_counts')`);
+/** Counts events per stream into table `name`: any event applied twice, or skipped, shows in the count. */
+export function countingProjectionNamed(name: string): Projection<CountRow> {
+  return {
+    name,
+    eventTypes: ['Counted'],
+    columns: ['stream_id', 'events', 'last_position'],
+    key: 'stream_id',
+    jsonColumns: [],
+    keyOf: (event) => event.streamId,
+    apply: (row, event) => ({ stream_id: event.streamId, events: (row?.events ?? 0) + 1, last_position: event.position }),
+  };
 }
 
-export async function countsByStream(pool: pg.Pool): Promise<Map<string, number>> {
-  const { rows } = await pool.query<{ stream_id: string; events: number }>('select stream_id, events from event_counts');
+export const countingProjection = countingProjectionNamed('event_counts');
+
+export async function createCountingTable(pool: pg.Pool, name = 'event_counts') {
+  await pool.query(`create table "${name}" (stream_id uuid primary key, events integer not null, last_position bigint not null)`);
+  await pool.query(`insert into projection_checkpoints (name) values ($1)`, [name]);
+}
+
+export async function countsByStream(pool: pg.Pool, name = 'event_counts'): Promise<Map<string, number>> {
+  const { rows } = await pool.query<{ stream_id: string; events: number }>(`select stream_id, events from "${name}"`);
   return new Map(rows.map((row) => [row.stream_id, row.events]));
 }

@@ -23,7 +23,7 @@ t.test('a rebuild refolds every event from zero and drops rows no event supports
     streams.map((streamId) => ({ streamId, streamType: 'counter', expectedVersion: 0, events: [counted(), counted(), counted()] })),
   );
   const client = await db.pool.connect();
-  await runBatch(client, db.store, countingProjection, 1000);
+  await runBatch(client, db.store, [countingProjection], 1000);
   client.release();
   // A damaged read model: the rebuild must put it right from the events alone.
   await db.pool.query('update event_counts set events = 99');

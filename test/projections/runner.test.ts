@@ -6,7 +6,7 @@ import { createProjectionRunner, runBatch, type ProjectionRunner } from '../../p
 import { createEventStore } from '../../src/event-store/store.js';
 import type { NewEvent } from '../../src/event-store/types.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
-import { countingProjection, countsByStream, createCountingTable } from './counting-projection.js';
+import { countingProjection, countingProjectionNamed, countsByStream, createCountingTable } from './counting-projection.js';
 
 const counted = (): NewEvent => ({
   eventId: uuid(),
@@ -50,7 +50,7 @@ async function catchUp(db: TestDatabase, batchSize = 100) {
   let processed = 0;
   try {
     for (;;) {
-      const outcome = await runBatch(client, db.store, countingProjection, batchSize, false);
+      const outcome = await runBatch(client, db.store, [countingProjection], batchSize, false);
       if (outcome.busy || outcome.processed === 0) return processed;
       processed += outcome.processed;
     }
@@ -114,7 +114,7 @@ t.test('no event is skipped when an older transaction commits first with the hig
 t.test('under concurrent appends, every event is folded in exactly once', async (t) => {
   const db = await setUp(t);
   const streams = Array.from({ length: 20 }, () => uuid());
-  const runner = createProjectionRunner({ pool: db.pool, store: db.store, projection: countingProjection, batchSize: 7 });
+  const runner = createProjectionRunner({ pool: db.pool, store: db.store, projections: [countingProjection], batchSize: 7 });
   let appending = true;
   const waking = (async () => {
     while (appending) {
@@ -155,8 +155,8 @@ t.test('two runners in different processes never work one projection at once, an
   const otherPool = new pg.Pool({ connectionString: db.url, max: 5 });
   t.teardown(() => otherPool.end());
   const runners = [
-    createProjectionRunner({ pool: db.pool, store: db.store, projection: countingProjection, batchSize: 5 }),
-    createProjectionRunner({ pool: otherPool, store: createEventStore(otherPool), projection: countingProjection, batchSize: 5 }),
+    createProjectionRunner({ pool: db.pool, store: db.store, projections: [countingProjection], batchSize: 5 }),
+    createProjectionRunner({ pool: otherPool, store: createEventStore(otherPool), projections: [countingProjection], batchSize: 5 }),
   ];
   const streams = Array.from({ length: 10 }, () => uuid());
   await Promise.all(
@@ -180,10 +180,10 @@ t.test('while one runner holds the projection, another steps aside and applies n
   try {
     await holder.query('begin');
     await holder.query(`select * from projection_checkpoints where name = 'event_counts' for update`);
-    t.same(await runBatch(contender, db.store, countingProjection, 100), { busy: true });
+    t.same(await runBatch(contender, db.store, [countingProjection], 100), { busy: true });
     t.equal((await countsByStream(db.pool)).size, 0);
     await holder.query('rollback');
-    const released = await runBatch(contender, db.store, countingProjection, 100);
+    const released = await runBatch(contender, db.store, [countingProjection], 100);
     t.match(released, { busy: false });
     await catchUpTo(db, released.busy ? 1 : 1 - released.processed);
     t.same([...(await countsByStream(db.pool)).values()], [1], 'once released, the event is folded in exactly once');
@@ -197,11 +197,11 @@ t.test('a restarted runner resumes from its checkpoint', async (t) => {
   const db = await setUp(t);
   const streamId = uuid();
   for (let version = 0; version < 6; version += 1) await appendTo(db, streamId, version);
-  const first = createProjectionRunner({ pool: db.pool, store: db.store, projection: countingProjection, batchSize: 4 });
+  const first = createProjectionRunner({ pool: db.pool, store: db.store, projections: [countingProjection], batchSize: 4 });
   await settle(db, [first], 6);
   await first.stop();
   for (let version = 6; version < 9; version += 1) await appendTo(db, streamId, version);
-  const restarted = createProjectionRunner({ pool: db.pool, store: db.store, projection: countingProjection, batchSize: 4 });
+  const restarted = createProjectionRunner({ pool: db.pool, store: db.store, projections: [countingProjection], batchSize: 4 });
   await settle(db, [restarted], 9);
   await restarted.stop();
   t.equal((await countsByStream(db.pool)).get(streamId), 9, 'each event once: none re-applied, none missed');
@@ -220,7 +220,7 @@ t.test('a batch that fails leaves neither rows nor checkpoint changed', async (t
     // Until the fence lets the second event through, a batch simply finds nothing to do.
     const failing = async () => {
       for (const deadline = Date.now() + 5000; Date.now() < deadline; ) {
-        await runBatch(client, db.store, countingProjection, 100);
+        await runBatch(client, db.store, [countingProjection], 100);
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     };
@@ -238,7 +238,7 @@ t.test('a batch that fails leaves neither rows nor checkpoint changed', async (t
 t.test('a runner whose events are held back by an aborted transaction looks again by itself', async (t) => {
   const db = await setUp(t);
   const aborted = await db.pool.connect();
-  const runner = createProjectionRunner({ pool: db.pool, store: db.store, projection: countingProjection, batchSize: 100, fenceRetryMs: 10 });
+  const runner = createProjectionRunner({ pool: db.pool, store: db.store, projections: [countingProjection], batchSize: 100, fenceRetryMs: 10 });
   try {
     await aborted.query('begin');
     await appendTo(db, uuid(), 0, aborted);
@@ -255,4 +255,51 @@ t.test('a runner whose events are held back by an aborted transaction looks agai
     aborted.release();
     await runner.stop();
   }
+});
+
+t.test('one pass reads the events once and folds into each projection from its own checkpoint', async (t) => {
+  const db = await setUp(t);
+  const streamId = uuid();
+  for (let version = 0; version < 3; version += 1) await appendTo(db, streamId, version);
+  t.equal(await catchUpTo(db, 3), 3, 'event_counts is ahead before the second projection exists');
+  const newcomer = countingProjectionNamed('late_counts');
+  await createCountingTable(db.pool, 'late_counts');
+  for (let version = 3; version < 5; version += 1) await appendTo(db, streamId, version);
+
+  const runner = createProjectionRunner({ pool: db.pool, store: db.store, projections: [countingProjection, newcomer], batchSize: 2 });
+  for (const deadline = Date.now() + 5000; Date.now() < deadline; ) {
+    await runner.wake();
+    if ((await countsByStream(db.pool, 'late_counts')).get(streamId) === 5 && (await countsByStream(db.pool)).get(streamId) === 5) break;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  await runner.stop();
+  t.equal((await countsByStream(db.pool)).get(streamId), 5, 'the projection that was ahead got only the events it had not seen');
+  t.equal((await countsByStream(db.pool, 'late_counts')).get(streamId), 5, 'the newcomer got every event from the start');
+  t.same(await readCheckpoint(db.pool, 'late_counts'), await readCheckpoint(db.pool, 'event_counts'), 'both end at the same place');
+});
+
+t.test('a projection that keeps failing does not hold the others back', async (t) => {
+  const db = await setUp(t);
+  const broken = { ...countingProjectionNamed('broken_counts'), apply: () => { throw new Error('a bug in a projection'); } };
+  await createCountingTable(db.pool, 'broken_counts');
+  const errors: unknown[] = [];
+  const runner = createProjectionRunner({
+    pool: db.pool,
+    store: db.store,
+    projections: [broken, countingProjection],
+    batchSize: 100,
+    errorRetryMs: 10,
+    onError: (error) => errors.push(error),
+  });
+  const streamId = uuid();
+  await appendTo(db, streamId, 0);
+  for (const deadline = Date.now() + 5000; !(await countsByStream(db.pool)).has(streamId) && Date.now() < deadline; ) {
+    await runner.wake();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  await runner.stop();
+  t.equal((await countsByStream(db.pool)).get(streamId), 1, 'the healthy projection caught up');
+  t.equal((await countsByStream(db.pool, 'broken_counts')).size, 0, 'the broken one applied nothing');
+  t.same(await readCheckpoint(db.pool, 'broken_counts'), { transactionId: '0', position: 0 }, 'and did not move past the event');
+  t.ok(errors.length > 0 && errors.every((error) => /a bug in a projection/.test(String(error))), 'its failure was reported');
 });

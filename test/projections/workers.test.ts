@@ -43,8 +43,8 @@ t.test('an appended event reaches its projection through the workers, woken by t
   // pg-boss alone polls every 2 s; well under that means the NOTIFY woke the runner.
   const elapsed = await waitFor(async () => (await countsByStream(db.pool)).get(streamId) === 1, 1500);
   t.ok(elapsed < 1500, `visible after ${elapsed} ms`);
-  const queues = await db.pool.query(`select name, policy from pgboss.queue where name = 'event_counts'`);
-  t.same(queues.rows, [{ name: 'event_counts', policy: 'stately' }], 'the projection has its own pg-boss queue');
-  const schedules = await db.pool.query(`select name, cron from pgboss.schedule where name = 'event_counts'`);
-  t.same(schedules.rows, [{ name: 'event_counts', cron: '* * * * *' }], 'and a schedule as the safety net');
+  const queues = await db.pool.query(`select name, policy from pgboss.queue where name = 'projections'`);
+  t.same(queues.rows, [{ name: 'projections', policy: 'stately' }], 'the projections have a pg-boss queue');
+  const schedules = await db.pool.query(`select name, cron from pgboss.schedule where name = 'projections'`);
+  t.same(schedules.rows, [{ name: 'projections', cron: '* * * * *' }], 'and a schedule as the safety net');
 });
