@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, type MigrationResultSet } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, type Compilable, type MigrationResultSet } from 'kysely';
 import { migrations } from '../migrations/index.js';
 import type { EventStoreTables } from './event-store/tables.js';
 import type { ProjectionTables } from '../projections/tables.js';
@@ -46,4 +46,33 @@ export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultS
 export async function pendingMigrations(db: Kysely<any>): Promise<string[]> {
   const known = await migrator(db).getMigrations();
   return known.filter((migration) => migration.executedAt === undefined).map((migration) => migration.name);
+}
+
+/**
+ * A query written with kysely but built and compiled only once, then run as a named prepared
+ * statement (parsed and planned once per connection). `build` receives placeholders for the
+ * values that change per call; the compiled parameters are mapped back to them by identity.
+ * Measured on GET /patients/{id}: building and compiling per request was ~10 % of its CPU.
+ */
+export function preparedQuery<Values extends Record<string, string | undefined>, Row>(
+  name: string,
+  build: (placeholders: Values) => Compilable<Row>,
+) {
+  const keys = new Map<unknown, string>();
+  const placeholders = new Proxy({} as Values, {
+    get(_target, key: string) {
+      const placeholder = `\u0000${name}:${key}`;
+      keys.set(placeholder, key);
+      return placeholder;
+    },
+  });
+  const compiled = build(placeholders).compile();
+  return async (pool: Pick<pg.Pool, 'query'>, values: Values): Promise<Row[]> => {
+    const parameters = compiled.parameters.map((parameter) => {
+      const key = keys.get(parameter);
+      return key === undefined ? parameter : (values[key] ?? null);
+    });
+    const result = await pool.query({ name, text: compiled.sql, values: parameters });
+    return result.rows as Row[];
+  };
 }

@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
-import type { Database } from '../db.js';
+import { preparedQuery, type Database } from '../db.js';
+import { ROLES, type Role } from '../auth/roles.js';
 import { invalid, notFound } from '../errors.js';
 import { awaitProjection } from '../http/consistency.js';
 import type { StoredEvent } from '../event-store/types.js';
@@ -154,6 +155,20 @@ export function patientQueryRoutes({ kysely, pool, store, config }: AppDeps & { 
     }
   };
 
+  // Who reaches a record is part of the query's shape (within-reach.ts): one statement per role.
+  const readPatientAs = new Map(
+    ROLES.map((role) => [
+      role,
+      preparedQuery(`pams_read_patient_as_${role}`, (by: { id: string; patientId?: string; practitionerId?: string }) =>
+        kysely
+          .selectFrom('patient_summary')
+          .select(patientSummary.columns)
+          .where('patient_id', '=', by.id)
+          .where(withinReach({ id: null, role, patientId: by.patientId, practitionerId: by.practitionerId })),
+      ),
+    ]),
+  );
+
   return async (app) => {
     app.get(
       '/patients',
@@ -206,12 +221,8 @@ export function patientQueryRoutes({ kysely, pool, store, config }: AppDeps & { 
       },
       async (request, reply) => {
         await consistent(request.headers['consistent-with']);
-        const row = await kysely
-          .selectFrom('patient_summary')
-          .select(patientSummary.columns)
-          .where('patient_id', '=', request.params.id)
-          .where(withinReach(request.actor))
-          .executeTakeFirst();
+        const { role, patientId, practitionerId } = request.actor;
+        const [row] = (await readPatientAs.get(role as Role)?.(pool, { id: request.params.id, patientId, practitionerId })) ?? [];
         if (!row) throw notFound(`No patient with id ${request.params.id}.`);
         return reply.header('etag', `"${row.version}"`).send(toPatient(row));
       },
