@@ -10,8 +10,6 @@ export interface HttpRunSpec {
   kind: RequestKind;
   connections: number;
   seconds: number;
-  /** Runs this long first without recording: the JIT, the pools and the caches settle. */
-  warmupSeconds: number;
   seed: number;
 }
 
@@ -100,8 +98,7 @@ async function handle(message: LoadMessage): Promise<LoadReply | undefined> {
   }
   try {
     if (message.type === 'http') {
-      if (message.spec.warmupSeconds > 0) await runHttp(message.spec, message.spec.warmupSeconds, false);
-      return { type: 'result', id: message.id, result: await runHttp({ ...message.spec, seed: message.spec.seed + 1 }, message.spec.seconds, true) };
+      return { type: 'result', id: message.id, result: await runHttp(message.spec, message.spec.seconds, true) };
     }
     if (!targets) throw new Error('no targets yet');
     return { type: 'result', id: message.id, result: await measureLag(message.spec, targets) };

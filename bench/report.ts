@@ -4,7 +4,11 @@ import { SEQUENCE } from './plan.js';
 import type { RequestKind } from './requests.js';
 import { spread, type Spread } from './stats.js';
 
-export type RoundResult = HttpRunResult & { round: number };
+export type RoundResult = HttpRunResult & {
+  round: number;
+  /** CPU time per 2xx response by process (api, worker, floor, load, postgres), in µs. */
+  cpuMicros: Record<string, number>;
+};
 
 export interface Row {
   scenario: string;

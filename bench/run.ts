@@ -22,6 +22,7 @@ import {
   waitUntilReady,
   type Service,
 } from './processes.js';
+import { cpuPerRequest, snapshotCpu } from './cpu.js';
 import { buildRows, evaluateTargets, formatTable, formatTargets, type MemoryResult, type RebuildResult, type RoundResult } from './report.js';
 import { requestFactory, REQUEST_KINDS, type HttpRequest, type Targets } from './requests.js';
 import { seed } from './seed.js';
@@ -225,6 +226,7 @@ async function main() {
   };
   await checkEveryKind(targets);
   const loadService = forkNode('load', 'dist/bench/load.js', process.env, logDir);
+  const measured = [api, worker, floor, loadService];
   const load = driver(loadService);
   load.targets(targets);
 
@@ -236,19 +238,21 @@ async function main() {
         if (onlyAt !== undefined && onlyAt !== connections) continue;
         if (plan.only && !plan.only.includes(kind)) continue;
         memory.mark(`${kind}@${connections}`);
-        const result = await load.http({
-          kind,
-          connections,
-          seconds: plan.seconds,
-          warmupSeconds: round === 1 ? plan.warmupSeconds : 0,
-          seed: (seedCounter += 10),
-        });
-        runs.push({ ...result, round });
+        // The first round of each scenario starts with an unrecorded run: the JIT, the pools and
+        // the caches settle.
+        if (round === 1 && plan.warmupSeconds > 0) {
+          await load.http({ kind, connections, seconds: plan.warmupSeconds, seed: (seedCounter += 10) });
+        }
+        const cpuBefore = await snapshotCpu(measured);
+        const result = await load.http({ kind, connections, seconds: plan.seconds, seed: (seedCounter += 10) });
+        const cpuMicros = cpuPerRequest(cpuBefore, await snapshotCpu(measured), result.ok);
+        runs.push({ ...result, round, cpuMicros });
         const problems = result.errors + result.timeouts + Object.values(result.statuses).reduce((a, b) => a + b, 0);
         log(
           `  ${kind.padEnd(19)} c=${String(connections).padEnd(3)} round ${round}: ${Math.round(result.rate)} req/s, ` +
             `p50 ${result.latency.p50.toFixed(2)} ms, p99 ${result.latency.p99.toFixed(2)} ms` +
-            (problems ? `, ${problems} errors ${JSON.stringify(result.statuses)}` : ''),
+            (problems ? `, ${problems} errors ${JSON.stringify(result.statuses)}` : '') +
+            `; CPU µs/request ${Object.entries(cpuMicros).map(([name, micros]) => `${name} ${micros}`).join(', ')}`,
         );
       }
     }

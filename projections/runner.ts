@@ -100,7 +100,7 @@ export function createProjectionRunner(options: RunnerOptions) {
   const { pool, store, projections, batchSize } = options;
   const fenceRetryMs = options.fenceRetryMs ?? 20;
   const errorRetryMs = options.errorRetryMs ?? 1_000;
-  const coalesceMs = options.coalesceMs ?? 5;
+  const coalesceMs = options.coalesceMs ?? 20;
   const report = options.onError ?? (() => {});
   let running: Promise<void> | undefined;
   let wokenWhileRunning = false;

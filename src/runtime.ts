@@ -68,7 +68,9 @@ export async function startRuntime(
   // A lost wake-up only delays projections until the workers' next scheduled look.
   const store = createEventStore(
     db.pool,
-    createCommitSignal(db.pool, (error) => options.log?.(`could not wake the projection workers: ${(error as Error).message}`)),
+    createCommitSignal(db.pool, {
+      onError: (error) => options.log?.(`could not wake the projection workers: ${(error as Error).message}`),
+    }),
   );
   return {
     config,

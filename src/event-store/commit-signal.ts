@@ -2,21 +2,37 @@ import type pg from 'pg';
 
 export const EVENTS_CHANNEL = 'pams_events';
 
+export interface CommitSignalOptions {
+  onError?: (error: unknown) => void;
+  /**
+   * The least time between two NOTIFYs. Each NOTIFY is a transaction of its own and a wake-up of
+   * every worker; under load, commits arrive every fraction of a millisecond and the workers gather
+   * wake-ups for a few milliseconds anyway.
+   */
+  minIntervalMs?: number;
+}
+
 /**
  * Wakes the projection workers after appends commit, with one NOTIFY for any number of commits.
  * Sent outside the appending transaction, so commands never queue on PostgreSQL's notification
- * lock, and never awaited by a command: its answer does not wait for the wake-up. While a NOTIFY
- * is on its way, further commits ask for one more after it, so a commit is never left unannounced
- * behind a NOTIFY that was sent before it. A NOTIFY that fails is only a late wake-up: the
- * workers' pg-boss schedule finds the events anyway.
+ * lock, and never awaited by a command: its answer does not wait for the wake-up. A commit while a
+ * NOTIFY is pending or on its way asks for one more after it, so no commit is left unannounced
+ * behind a NOTIFY sent before it. A NOTIFY that fails is only a late wake-up: the workers'
+ * pg-boss schedule finds the events anyway.
  */
-export function createCommitSignal(pool: Pick<pg.Pool, 'query'>, onError: (error: unknown) => void = () => {}) {
+export function createCommitSignal(pool: Pick<pg.Pool, 'query'>, options: CommitSignalOptions = {}) {
+  const minIntervalMs = options.minIntervalMs ?? 10;
+  const onError = options.onError ?? (() => {});
   let sending: Promise<void> | undefined;
   let again = false;
+  let lastSentAt = -Infinity;
 
   async function sendUntilQuiet() {
     do {
       again = false;
+      const wait = lastSentAt + minIntervalMs - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      lastSentAt = performance.now();
       try {
         await pool.query({ name: 'pams_notify_events', text: `select pg_notify('${EVENTS_CHANNEL}', '')` });
       } catch (error) {

@@ -24,7 +24,7 @@ function heldPool() {
 
 t.test('commits while a NOTIFY is on its way share one more NOTIFY after it', async (t) => {
   const held = heldPool();
-  const signal = createCommitSignal(held.pool);
+  const signal = createCommitSignal(held.pool, { minIntervalMs: 0 });
   signal.committed();
   t.equal(held.pending.length, 1, 'the first commit sends at once');
   signal.committed();
@@ -41,10 +41,25 @@ t.test('commits while a NOTIFY is on its way share one more NOTIFY after it', as
   await held.finishNext();
 });
 
+t.test('NOTIFYs are spaced at least the minimum interval apart, however often commits come', async (t) => {
+  const sentAt: number[] = [];
+  const pool = { query: async () => void sentAt.push(performance.now()) } as unknown as pg.Pool;
+  const signal = createCommitSignal(pool, { minIntervalMs: 30 });
+  const started = performance.now();
+  for (let commit = 0; commit < 20; commit += 1) {
+    signal.committed();
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  await signal.settled();
+  const elapsed = performance.now() - started;
+  t.ok(sentAt.length >= 2 && sentAt.length <= Math.ceil(elapsed / 30) + 1, `${sentAt.length} NOTIFYs for 20 commits in ${Math.round(elapsed)} ms`);
+  for (let index = 1; index < sentAt.length; index += 1) t.ok(sentAt[index]! - sentAt[index - 1]! >= 29, 'spaced apart');
+});
+
 t.test('a failed NOTIFY is reported and the next commit still signals', async (t) => {
   const held = heldPool();
   const errors: unknown[] = [];
-  const signal = createCommitSignal(held.pool, (error) => errors.push(error));
+  const signal = createCommitSignal(held.pool, { onError: (error) => errors.push(error), minIntervalMs: 0 });
   signal.committed();
   await held.finishNext(new Error('connection lost'));
   t.equal(errors.length, 1);
