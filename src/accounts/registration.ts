@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../ids.js';
 import type { Role } from '../auth/roles.js';
 import { handleCommand } from '../event-store/command-handler.js';
 import { UniqueValueTaken } from '../event-store/errors.js';
@@ -79,7 +79,7 @@ async function createIn(
   now: Date,
 ): Promise<CreatedAccount> {
   const { store } = deps;
-  const accountId = uuidv7();
+  const accountId = newId();
   const metadata = metadataFor(accountId);
   const onAccount = (command: AccountCommand) =>
     handleCommand(store, accountDecider, { streamId: accountId, command, metadata, now }, client);
@@ -97,7 +97,7 @@ async function createIn(
 
   const created: Omit<CreatedAccount, 'version' | 'position'> = { accountId };
   if (input.role === 'patient' && input.patient) {
-    const patientId = uuidv7();
+    const patientId = newId();
     await handleCommand(
       store,
       patientDecider,
@@ -131,7 +131,7 @@ async function createIn(
     created.patientId = patientId;
   }
   if (input.role === 'practitioner') {
-    const practitionerId = uuidv7();
+    const practitionerId = newId();
     await handleCommand(
       store,
       practitionerDecider,

@@ -1,4 +1,4 @@
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../ids.js';
 import type { Actor } from '../http/actor.js';
 import { conflict, invalid, notFound, preconditionFailed, type AppError } from '../errors.js';
 import { ConcurrencyConflict } from './errors.js';
@@ -48,10 +48,9 @@ export async function handleCommand<Command, Event extends DomainEvent, State>(
   envelope: CommandEnvelope<Command>,
   on?: Queryable,
 ): Promise<CommandOutcome<Event>> {
-  const history = envelope.newStream ? [] : await store.readStream(envelope.streamId, 0, 10_000, on);
-  const state = history.reduce((current, event) => decider.evolve(current, event as unknown as Event), decider.initialState());
-  const last = history.at(-1);
-  const version = last?.streamVersion ?? 0;
+  const { events: history, last } = envelope.newStream ? { events: [] } : await store.readStreamToFold(envelope.streamId, on);
+  const state = history.reduce((current, event) => decider.evolve(current, event as Event), decider.initialState());
+  const version = last?.version ?? 0;
   // Out of reach reads exactly as missing, and is settled before If-Match, whose 412 would tell.
   const missing = () => notFound(`No ${decider.streamType} with id ${envelope.streamId}.`);
   if (last && last.streamType !== decider.streamType) throw missing();
@@ -75,7 +74,7 @@ export async function handleCommand<Command, Event extends DomainEvent, State>(
       expectedVersion: version,
       events: decision.map((event) => ({
         ...event,
-        eventId: uuidv7(),
+        eventId: newId(),
         schemaVersion: decider.schemaVersions[event.type as Event['type']],
         metadata: envelope.metadata,
         recordedAt: envelope.now,

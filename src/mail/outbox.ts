@@ -1,4 +1,4 @@
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../ids.js';
 import type { Queryable } from '../event-store/store.js';
 
 export interface Mail {
@@ -14,7 +14,7 @@ export const MAIL_CHANNEL = 'pams_mail';
  * surely. The NOTIFY wakes the mail worker at commit; its schedule covers a missed wake-up.
  */
 export async function enqueueMail(on: Queryable, mail: Mail): Promise<string> {
-  const id = uuidv7();
+  const id = newId();
   await on.query(
     `with queued as (insert into mail_outbox (id, to_address, subject, body) values ($1, $2, $3, $4) returning id)
      select pg_notify('${MAIL_CHANNEL}', id::text) from queued`,

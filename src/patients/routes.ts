@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../ids.js';
 import { forbidden } from '../auth/access.js';
 import type { Actor } from '../http/actor.js';
 import { executeCommand } from '../http/command.js';
@@ -68,7 +68,7 @@ export function patientCommandRoutes({ store, clock }: AppDeps): FastifyPluginAs
           emergencyContacts: [],
           ...(fields as Partial<Demographics>),
         } as Demographics;
-        const patientId = uuidv7();
+        const patientId = newId();
         return executeCommand(request, reply, {
           store,
           decider: patientDecider,

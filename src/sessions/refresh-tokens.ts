@@ -1,11 +1,11 @@
 import type pg from 'pg';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../ids.js';
 import { digest, newSecret } from '../accounts/credentials.js';
 import type { Queryable } from '../event-store/store.js';
 
 /** Opens a session: a new token family and its first refresh token. */
 export async function startSession(on: Queryable, accountId: string, now: Date, ttlSeconds: number) {
-  const familyId = uuidv7();
+  const familyId = newId();
   const refreshToken = newSecret();
   await on.query('insert into session_families (family_id, account_id, created_at) values ($1, $2, $3)', [familyId, accountId, now]);
   await on.query('insert into refresh_tokens (token_hash, family_id, issued_at, expires_at) values ($1, $2, $3, $4)', [

@@ -1,0 +1,21 @@
+import { randomFillSync } from 'node:crypto';
+import { v7 } from 'uuid';
+
+// Random bytes drawn from the CSPRNG 4 KiB at a time: uuid's own source asks for 16 bytes per id
+// through WebCrypto's getRandomValues, measured at ~4 % of a registration's API CPU.
+const pool = Buffer.alloc(4096);
+let offset = pool.length;
+
+function random16(): Uint8Array {
+  if (offset + 16 > pool.length) {
+    randomFillSync(pool);
+    offset = 0;
+  }
+  offset += 16;
+  return pool.subarray(offset - 16, offset);
+}
+
+/** A new time-ordered id (UUIDv7): records and events sort by creation in their primary keys. */
+export function newId(): string {
+  return v7({ random: random16() });
+}
