@@ -1,40 +1,17 @@
-import { createHmac, randomUUID } from 'node:crypto';
-
-export interface AuthSettings {
-  baseUrl: string;
-  /** The JWT_SECRET and JWT_ISSUER the bench started the API with. */
-  secret: string;
-  issuer: string;
-}
-
-const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+import type { BenchPractitioner } from './seed.js';
 
 /**
- * The headers every measured request carries, so that the command and read paths are measured
- * with authentication and authorization on, as a real client meets them.
- *
- * The caller is an admin: a practitioner reaches only the patients of their care team, and the
- * bench does not seed care teams yet. Once it does, sign in as a practitioner of those teams, so
- * that the reach checks (the care-team condition on reads, the decider's check on commands) are
- * measured too.
- *
- * The API has no sign-in endpoint the bench can use yet, only bearer-token verification, so the
- * bench mints the access token itself with the secret it gave the API (HS256, the claims that
- * src/auth/tokens.ts signs). When sign-in lands, replace the body of this function with a sign-in
- * through the API (`fetch(settings.baseUrl + …)` as a seeded account) and return that token's
- * header: nothing else in the bench needs to change.
+ * The headers every measured request carries: the bench's practitioner signs in through the API
+ * (POST /auth/login), so commands and reads are measured with authentication, the role's access
+ * rules and the care-team reach checks on, as a clinic's client meets them.
  */
-export async function authHeaders(settings: AuthSettings): Promise<Record<string, string>> {
-  const now = Math.floor(Date.now() / 1000);
-  const header = base64url({ alg: 'HS256', typ: 'JWT' });
-  const claims = base64url({
-    sub: randomUUID(),
-    role: 'admin',
-    jti: randomUUID(),
-    iss: settings.issuer,
-    iat: now,
-    exp: now + 4 * 3600,
+export async function authHeaders(baseUrl: string, practitioner: BenchPractitioner): Promise<Record<string, string>> {
+  const response = await fetch(`${baseUrl}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', connection: 'close' },
+    body: JSON.stringify({ username: practitioner.username, password: practitioner.password }),
   });
-  const signature = createHmac('sha256', settings.secret).update(`${header}.${claims}`).digest('base64url');
-  return { authorization: `Bearer ${header}.${claims}.${signature}` };
+  if (!response.ok) throw new Error(`sign-in as the bench practitioner answered ${response.status}: ${await response.text()}`);
+  const { accessToken } = (await response.json()) as { accessToken: string };
+  return { authorization: `Bearer ${accessToken}` };
 }

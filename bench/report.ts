@@ -21,6 +21,8 @@ export interface Row {
   ratio: Spread | null;
   floor: string | null;
   errors: number;
+  /** Median over the rounds of each process's CPU µs per 2xx response. */
+  cpuMicros?: Record<string, number>;
 }
 
 export interface Target {
@@ -60,6 +62,20 @@ const FLOOR_OF: Partial<Record<RequestKind, RequestKind>> = {
   list: 'floor-list',
 };
 
+function medianCpu(runs: RoundResult[]): Record<string, number> {
+  const names = [...new Set(runs.flatMap((run) => Object.keys(run.cpuMicros)))];
+  return Object.fromEntries(names.map((name) => [name, spread(runs.map((run) => run.cpuMicros[name] ?? 0)).median]));
+}
+
+// The processes that do a request's work, in the order a request meets them.
+const CPU_COLUMNS = ['api', 'floor', 'postgres', 'worker', 'load'];
+const formatCpu = (cpu: Record<string, number> | undefined) =>
+  cpu
+    ? CPU_COLUMNS.filter((name) => (cpu[name] ?? 0) >= 1)
+        .map((name) => `${name} ${Math.round(cpu[name]!)}`)
+        .join(' · ')
+    : '';
+
 export function buildRows(
   runs: RoundResult[],
   connections: number[],
@@ -93,6 +109,7 @@ export function buildRows(
           (sum, run) => sum + run.errors + run.timeouts + Object.values(run.statuses).reduce((a, b) => a + b, 0),
           0,
         ),
+        cpuMicros: medianCpu(own),
       });
     }
   }
@@ -144,7 +161,7 @@ const withRange = (value: Spread, format: (n: number) => string) =>
   value.min === value.max ? format(value.median) : `${format(value.median)} (${format(value.min)}–${format(value.max)})`;
 
 export function formatTable(rows: Row[]): string {
-  const header = ['scenario', 'conn', 'rate', 'p50 ms', 'p99 ms', 'ratio to floor', 'errors'];
+  const header = ['scenario', 'conn', 'rate', 'p50 ms', 'p99 ms', 'ratio to floor', 'errors', 'CPU µs per request'];
   const lines = rows.map((row) => [
     row.scenario,
     row.connections === null ? '' : String(row.connections),
@@ -153,6 +170,7 @@ export function formatTable(rows: Row[]): string {
     row.p99 ? withRange(row.p99, ms) : '',
     row.ratio ? `${withRange(row.ratio, (n) => (Number.isFinite(n) ? n.toFixed(2) : '—'))} of ${row.floor}` : '',
     String(row.errors),
+    formatCpu(row.cpuMicros),
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => line[column]!.length)));
   const render = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ').trimEnd();

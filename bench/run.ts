@@ -6,6 +6,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { projections } from '../projections/registry.js';
+import { loadConfig } from '../src/config.js';
 import { connect, migrateToLatest } from '../src/db.js';
 import { encodeCursor } from '../src/http/schemas.js';
 import { authHeaders } from './auth.js';
@@ -25,7 +26,7 @@ import {
 import { cpuPerRequest, snapshotCpu } from './cpu.js';
 import { buildRows, evaluateTargets, formatTable, formatTargets, type MemoryResult, type RebuildResult, type RoundResult } from './report.js';
 import { requestFactory, REQUEST_KINDS, type HttpRequest, type Targets } from './requests.js';
-import { seed } from './seed.js';
+import { seed, seedPractitioner } from './seed.js';
 import { spread } from './stats.js';
 
 // `npm run bench [-- --quick] [--rounds N] [--seconds S]`: see bench/README.md.
@@ -147,18 +148,6 @@ async function main() {
     await db.close();
   }
 
-  const total = plan.seed.patients + plan.seed.updates;
-  log(`seeding ${plan.seed.patients} patients and ${plan.seed.updates} corrections through appendBatch`);
-  let lastReport = 0;
-  const seeded = await seed(url, plan.seed, (events) => {
-    if (Date.now() - lastReport < 5_000) return;
-    lastReport = Date.now();
-    log(`  ${events}/${total} events`);
-  });
-  log(`seeded ${seeded.events} events in ${seeded.seconds.toFixed(1)} s (${Math.round(seeded.events / seeded.seconds)}/s)`);
-
-  // The rebuild scenario doubles as the initial projection: the worker starts caught up.
-  log('rebuild: npm run projections:rebuild -- patient_summary');
   const jwt = { secret: randomBytes(48).toString('base64url'), issuer: 'pams' };
   const commonEnv: NodeJS.ProcessEnv = {
     ...process.env,
@@ -168,8 +157,24 @@ async function main() {
     HOST: '127.0.0.1',
     JWT_SECRET: jwt.secret,
     JWT_ISSUER: jwt.issuer,
+    // One sign-in serves the whole run, which outlasts the default 15 minutes.
+    ACCESS_TOKEN_TTL_SECONDS: String(4 * 3600),
   };
   delete commonEnv.TEST_DATABASE_URL;
+  log('creating and verifying the bench practitioner, who signs in for every measured request');
+  const practitioner = await seedPractitioner(url, loadConfig(commonEnv));
+  const total = plan.seed.patients + plan.seed.updates;
+  log(`seeding ${plan.seed.patients} patients and ${plan.seed.updates} corrections through appendBatch`);
+  let lastReport = 0;
+  const seeded = await seed(url, plan.seed, practitioner, (events) => {
+    if (Date.now() - lastReport < 5_000) return;
+    lastReport = Date.now();
+    log(`  ${events}/${total} events`);
+  });
+  log(`seeded ${seeded.events} events in ${seeded.seconds.toFixed(1)} s (${Math.round(seeded.events / seeded.seconds)}/s)`);
+
+  // The rebuild scenario doubles as the initial projection: the worker starts caught up.
+  log('rebuild: npm run projections:rebuild -- patient_summary');
   const rebuildOutput = await runCommand('rebuild', 'npm', ['run', 'projections:rebuild', '--', 'patient_summary'], commonEnv, logDir, 20 * 60_000);
   const rebuildLine = rebuildOutput.split('\n').filter((line) => line.startsWith('{')).at(-1);
   if (!rebuildLine) throw new Error('projections:rebuild printed no result line');
@@ -220,7 +225,7 @@ async function main() {
   const targets: Targets = {
     apiUrl,
     floorUrl,
-    auth: await authHeaders({ baseUrl: apiUrl, ...jwt }),
+    auth: await authHeaders(apiUrl, practitioner),
     patientIds: seeded.patientIds,
     cursors,
   };

@@ -1,6 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
+import { hashPassword } from '../src/accounts/passwords.js';
+import { createAccount } from '../src/accounts/registration.js';
+import type { Config } from '../src/config.js';
+import { handleCommand } from '../src/event-store/command-handler.js';
 import { createEventStore } from '../src/event-store/store.js';
+import { practitionerDecider } from '../src/practitioners/decider.js';
 import type { AppendRequest, EventMetadata } from '../src/event-store/types.js';
 import { isRejection } from '../src/event-store/decider.js';
 import { patientDecider } from '../src/patients/decider.js';
@@ -25,6 +31,58 @@ export interface SeedResult {
 
 const TODAY = '2100-01-01';
 
+/** The clinician every measured request comes from: signs in through the API, as a client would. */
+export interface BenchPractitioner {
+  accountId: string;
+  practitionerId: string;
+  username: string;
+  password: string;
+}
+
+/**
+ * A verified practitioner account, made the way `npm run admin:create` makes an admin (the real
+ * account code, a password hash, no mail), then verified as an admin would verify it.
+ */
+export async function seedPractitioner(url: string, config: Config): Promise<BenchPractitioner> {
+  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  pool.on('error', () => {});
+  const store = createEventStore(pool);
+  const username = 'bench.practitioner@example.org';
+  const password = randomBytes(18).toString('base64url');
+  const operator = { actorId: null, actorRole: 'system', reason: 'npm run bench' };
+  try {
+    const created = await createAccount(
+      { store, config },
+      {
+        role: 'practitioner',
+        email: username,
+        phone: null,
+        username: null,
+        firstName: 'Bench',
+        lastName: 'Practitioner',
+        registeredVia: 'command-line',
+        emailVerified: true,
+        passwordHash: await hashPassword(password, config.PASSWORD_HASH_COST),
+        welcome: 'none',
+      },
+      () => operator,
+      new Date(),
+    );
+    const practitionerId = created.practitionerId!;
+    await handleCommand(store, practitionerDecider, {
+      streamId: practitionerId,
+      // No admin account exists in the bench's database: the run itself vouches for its clinician.
+      command: { type: 'VerifyPractitioner', practitionerId, verifiedBy: 'npm run bench' },
+      metadata: operator,
+      now: new Date(),
+    });
+    await store.settled();
+    return { accountId: created.accountId, practitionerId, username, password };
+  } finally {
+    await pool.end();
+  }
+}
+
 function toAppend(streamId: string, expectedVersion: number, events: PatientEvent[], metadata: EventMetadata, recordedAt: Date): AppendRequest {
   const { claims, releases } = patientDecider.uniqueClaims?.(events, patientDecider.initialState()) ?? { claims: [], releases: [] };
   return {
@@ -44,11 +102,17 @@ function toAppend(streamId: string, expectedVersion: number, events: PatientEven
 }
 
 /**
- * Writes the history straight through the event store's batch append: registrations decided by
- * the real decider (so payloads and MRN claims are exactly what the API would write), then
+ * Writes the history straight through the event store's batch append: registrations by the bench's
+ * practitioner decided by the real decider (so payloads, care-team assignments and MRN claims are
+ * exactly what the API would write), then
  * corrections in random order across patients, as months of clinic work would leave them.
  */
-export async function seed(url: string, plan: SeedPlan, onProgress: (events: number) => void): Promise<SeedResult> {
+export async function seed(
+  url: string,
+  plan: SeedPlan,
+  practitioner: BenchPractitioner,
+  onProgress: (events: number) => void,
+): Promise<SeedResult> {
   const startedAt = performance.now();
   // Seeding needs no durability: a crash means starting the bench again.
   const pool = new pg.Pool({ connectionString: url, max: plan.writers, options: '-c synchronous_commit=off' });
@@ -56,7 +120,7 @@ export async function seed(url: string, plan: SeedPlan, onProgress: (events: num
   const store = createEventStore(pool);
   const patientIds = Array.from({ length: plan.patients }, () => uuidv7());
   const versions = new Int32Array(plan.patients);
-  const clinician: EventMetadata = { actorId: uuidv7(), actorRole: 'practitioner' };
+  const clinician: EventMetadata = { actorId: practitioner.accountId, actorRole: 'practitioner' };
   let events = 0;
 
   async function flush(requests: AppendRequest[]) {
@@ -78,7 +142,8 @@ export async function seed(url: string, plan: SeedPlan, onProgress: (events: num
       const patientId = patientIds[index]!;
       const { mrn, demographics } = registrationDemographics(random, `S${String(index).padStart(7, '0')}`);
       const decision = patientDecider.decide(
-        { type: 'RegisterPatient', patientId, mrn, demographics, today: TODAY },
+        // Registered by the bench's practitioner, who thereby joins each care team and reaches them all.
+        { type: 'RegisterPatient', patientId, mrn, demographics, today: TODAY, registeringPractitionerId: practitioner.practitionerId },
         patientDecider.initialState(),
       );
       if (isRejection(decision)) throw new Error(`seed data rejected: ${decision.message}`);

@@ -7,6 +7,7 @@ import * as mailOutbox from './0005_mail_outbox.js';
 import * as accountDirectory from './0006_account_directory.js';
 import * as careTeam from './0010_care_team.js';
 import * as appendWithoutNotify from './0011_append_without_notify.js';
+import * as roomForHotUpdates from './0012_room_for_hot_updates.js';
 
 // Listed, not discovered: the order is part of the schema's history, and a compiled build needs no
 // directory scan. Released migrations are frozen; change the schema by adding one.
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '0006_account_directory': accountDirectory,
   '0010_care_team': careTeam,
   '0011_append_without_notify': appendWithoutNotify,
+  '0012_room_for_hot_updates': roomForHotUpdates,
 };

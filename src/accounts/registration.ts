@@ -1,6 +1,5 @@
 import { randomInt } from 'node:crypto';
 import { newId } from '../ids.js';
-import type { Role } from '../auth/roles.js';
 import { handleCommand } from '../event-store/command-handler.js';
 import { UniqueValueTaken } from '../event-store/errors.js';
 import type { Queryable } from '../event-store/store.js';
@@ -12,19 +11,12 @@ import type { Sex } from '../patients/events.js';
 import { practitionerDecider } from '../practitioners/decider.js';
 import { savePasswordHash } from './credentials.js';
 import { accountDecider } from './decider.js';
-import type { AccountCommand } from './commands.js';
-import type { RegisteredVia } from './events.js';
+import type { AccountCommand, RegisterAccount } from './commands.js';
 import { loadAccount, readAccount } from './lookup.js';
 import { sendPasswordLink, sendVerificationLink, type MailingDeps } from './mailings.js';
 
-export interface NewAccount {
-  role: Role;
-  email: string;
-  phone: string | null;
-  username: string | null;
-  firstName: string;
-  lastName: string;
-  registeredVia: RegisteredVia;
+/** What RegisterAccount records, and what else comes with a new account. */
+export interface NewAccount extends Omit<RegisterAccount, 'type' | 'accountId'> {
   passwordHash?: string;
   /** Whoever created the account already proved the address (the command line's operator, an OIDC provider). */
   emailVerified?: boolean;

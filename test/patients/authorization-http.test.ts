@@ -3,17 +3,12 @@ import type { LightMyRequestResponse } from 'fastify';
 import { v4 as uuid } from 'uuid';
 import { createTestApp, json, type Caller } from '../helpers/app.js';
 import { givenPractitioner } from '../helpers/practitioners.js';
-
-type Test = Parameters<Parameters<typeof t.test>[0]>[0];
+import { registrationBody } from '../helpers/patients.js';
+import { problem, type Test } from '../helpers/problems.js';
 
 const admin: Caller = { role: 'admin', id: uuid() };
 const auditor: Caller = { role: 'auditor', id: uuid() };
 
-function problem(t: Test, response: LightMyRequestResponse, status: number) {
-  t.equal(response.statusCode, status, `status ${status}`);
-  t.match(response.headers['content-type'], /^application\/problem\+json/);
-  return json(response);
-}
 
 /**
  * A small hospital: Dr Okafor cares for Ada and Grace, Dr Bello for Mary; Dr Eze is still pending
@@ -28,7 +23,7 @@ async function hospital(t: Test) {
       method: 'POST',
       url: '/api/v1/patients',
       headers: as(admin),
-      payload: { mrn: `MRN-${uuid().slice(0, 8)}`, firstName, lastName, dateOfBirth: '1990-02-03', sex: 'female' },
+      payload: registrationBody({ firstName, lastName }),
     });
     return json<{ id: string }>(response).id;
   };

@@ -1,10 +1,9 @@
 import t from 'tap';
-import type { LightMyRequestResponse } from 'fastify';
 import { v4 as uuid } from 'uuid';
 import { createTestApp, json, type Caller, type TestApp } from '../helpers/app.js';
 import { givenPractitioner } from '../helpers/practitioners.js';
-
-type Test = Parameters<Parameters<typeof t.test>[0]>[0];
+import { registrationBody } from '../helpers/patients.js';
+import { problem, type Test } from '../helpers/problems.js';
 
 const admin: Caller = { role: 'admin', id: uuid() };
 const auditor: Caller = { role: 'auditor', id: uuid() };
@@ -16,7 +15,7 @@ function harness({ app, db, token, project }: TestApp) {
       method: 'POST',
       url: '/api/v1/patients',
       headers: as(by),
-      payload: { mrn: `MRN-${uuid().slice(0, 8)}`, firstName: 'Ada', lastName: 'Lovelace', dateOfBirth: '1990-02-03', sex: 'female' },
+      payload: registrationBody(),
     });
     if (response.statusCode !== 201) throw new Error(`registration failed: ${response.body}`);
     return json<{ id: string; position: number }>(response).id;
@@ -34,11 +33,6 @@ function harness({ app, db, token, project }: TestApp) {
   return { as, registerPatient, assign, unassign, team, streamTypes };
 }
 
-function problem(t: Test, response: LightMyRequestResponse, status: number) {
-  t.equal(response.statusCode, status, `status ${status}`);
-  t.match(response.headers['content-type'], /^application\/problem\+json/);
-  return json(response);
-}
 
 t.test('POST /patients/{id}/care-team', async (t) => {
   const context = await createTestApp(t);
@@ -275,7 +269,7 @@ t.test('a practitioner who registers a patient', async (t) => {
       method: 'POST',
       url: '/api/v1/patients',
       headers: as(pending.caller),
-      payload: { mrn: `MRN-${uuid().slice(0, 8)}`, firstName: 'Ada', lastName: 'Lovelace', dateOfBirth: '1990-02-03', sex: 'female' },
+      payload: registrationBody(),
     });
     const body = problem(t, response, 403);
     t.match(body.detail, /not verified/);

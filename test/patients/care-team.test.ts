@@ -3,29 +3,16 @@ import type { AssignPractitioner, PatientCommand, UnassignPractitioner } from '.
 import { patientDecider, type PatientState } from '../../src/patients/decider.js';
 import type { PatientEvent } from '../../src/patients/events.js';
 import type { PractitionerStanding } from '../../src/patients/practitioner-standing.js';
+import { bareDemographics, PATIENT_ID } from '../helpers/patients.js';
 import { specFor } from '../helpers/spec.js';
 
 const spec = specFor(patientDecider);
 
-const patientId = '0192f0c4-7a6b-7d3e-9c1a-2b3c4d5e6f70';
+const patientId = PATIENT_ID;
 const drOkafor = '0192f0c4-7a6b-7d3e-9c1a-000000000001';
 const drBello = '0192f0c4-7a6b-7d3e-9c1a-000000000002';
 
-const registration = {
-  patientId,
-  mrn: 'MRN-001',
-  firstName: 'Ada',
-  lastName: 'Lovelace',
-  dateOfBirth: '1990-02-03',
-  sex: 'female' as const,
-  phone: null,
-  email: null,
-  address: null,
-  bloodGroup: null,
-  genotype: null,
-  nationality: null,
-  emergencyContacts: [],
-};
+const registration = { patientId, mrn: 'MRN-001', ...bareDemographics() };
 const registered: PatientEvent = { type: 'PatientRegistered', data: registration };
 const deactivated: PatientEvent = { type: 'PatientDeactivated', data: { patientId, reason: 'Duplicate record' } };
 const assigned = (practitionerId: string): PatientEvent => ({

@@ -2,57 +2,16 @@ import t from 'tap';
 import type { LightMyRequestResponse } from 'fastify';
 import { v4 as uuid } from 'uuid';
 import { createTestApp, json, type TestApp } from '../helpers/app.js';
-
-type Test = Parameters<Parameters<typeof t.test>[0]>[0];
+import { fullRegistrationBody as fullRegistration, registrationBody as registration } from '../helpers/patients.js';
+import { invalidFields, problem, type Test } from '../helpers/problems.js';
 
 const admin = { role: 'admin' as const, id: uuid() };
-
-const registration = (overrides: Record<string, unknown> = {}) => ({
-  mrn: `MRN-${uuid().slice(0, 8)}`,
-  firstName: 'Ada',
-  lastName: 'Lovelace',
-  dateOfBirth: '1990-02-03',
-  sex: 'female',
-  ...overrides,
-});
-
-const fullRegistration = () => ({
-  ...registration(),
-  phone: '+2348012345678',
-  email: 'ada@example.org',
-  address: { line: '1 Marina Road', city: 'Lagos', state: 'Lagos', postalCode: '101001', country: 'NG' },
-  bloodGroup: 'O+',
-  genotype: 'AA',
-  nationality: 'Nigerian',
-  emergencyContacts: [{ name: 'Byron Lovelace', relationship: 'brother', phone: '+2348098765432' }],
-});
 
 const UNKNOWN_ID = '0192f0c4-7a6b-7d3e-9c1a-2b3c4d5e6f70';
 
 // Ids that are not UUIDs PostgreSQL accepts, including the `urn:uuid:` form that JSON Schema's
 // "uuid" format allows but the database does not.
 const BAD_IDS = ['not-a-uuid', '12345', `urn:uuid:${UNKNOWN_ID}`, `${UNKNOWN_ID}0`, 'ZZZZZZZZ-7a6b-7d3e-9c1a-2b3c4d5e6f70'];
-
-function problem(t: Test, response: LightMyRequestResponse, status: number) {
-  t.equal(response.statusCode, status, `status ${status}`);
-  t.match(response.headers['content-type'], /^application\/problem\+json/);
-  const body = json(response);
-  t.match(body, { type: String, title: String, status, detail: String, instance: String });
-  return body;
-}
-
-/** A 400 that names exactly these fields (each with a human message), in any order. */
-function invalidFields(t: Test, response: LightMyRequestResponse, where: string, fields: string[]) {
-  const body = problem(t, response, 400);
-  t.ok(Array.isArray(body.errors), 'lists the offending fields');
-  const errors = (body.errors ?? []) as Array<{ in: string; field: string; message: string }>;
-  t.same([...new Set(errors.map((error) => error.field))].sort(), [...fields].sort(), 'every offending field, no others');
-  for (const error of errors) {
-    t.equal(error.in, where, `${error.field} is in the ${where}`);
-    t.match(error.message, /\w/, `${error.field} comes with a message`);
-  }
-  return errors;
-}
 
 function harness(context: TestApp) {
   const { app, db, token } = context;

@@ -2,27 +2,14 @@ import t from 'tap';
 import type { PatientCommand, RegisterPatient, UpdatePatientDemographics } from '../../src/patients/commands.js';
 import { patientDecider } from '../../src/patients/decider.js';
 import type { Demographics, PatientEvent, PatientRegistered } from '../../src/patients/events.js';
+import { adaDemographics, PATIENT_ID } from '../helpers/patients.js';
 import { specFor } from '../helpers/spec.js';
 
 const spec = specFor(patientDecider);
 
-const patientId = '0192f0c4-7a6b-7d3e-9c1a-2b3c4d5e6f70';
+const patientId = PATIENT_ID;
+const demographics = adaDemographics;
 const today = '2026-03-15';
-
-const demographics = (overrides: Partial<Demographics> = {}): Demographics => ({
-  firstName: 'Ada',
-  lastName: 'Lovelace',
-  dateOfBirth: '1990-02-03',
-  sex: 'female',
-  phone: '+2348012345678',
-  email: 'ada@example.org',
-  address: { line: '1 Marina Road', city: 'Lagos', state: 'Lagos', postalCode: '101001', country: 'NG' },
-  bloodGroup: 'O+',
-  genotype: 'AA',
-  nationality: 'Nigerian',
-  emergencyContacts: [{ name: 'Byron Lovelace', relationship: 'brother', phone: '+2348098765432' }],
-  ...overrides,
-});
 
 const register = (overrides: Partial<Demographics> = {}, mrn = 'MRN-001'): RegisterPatient => ({
   type: 'RegisterPatient',

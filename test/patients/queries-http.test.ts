@@ -4,8 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { v4 as uuid } from 'uuid';
 import { encodeCursor } from '../../src/http/schemas.js';
 import { createTestApp, json, type TestApp } from '../helpers/app.js';
-
-type Test = Parameters<Parameters<typeof t.test>[0]>[0];
+import { registrationBody } from '../helpers/patients.js';
+import { invalidFields, problem, type Test } from '../helpers/problems.js';
 
 const admin = { role: 'admin' as const, id: uuid() };
 const UNKNOWN_ID = '0192f0c4-7a6b-7d3e-9c1a-2b3c4d5e6f70';
@@ -23,21 +23,6 @@ interface Page<T> {
   nextCursor: string | null;
 }
 
-function problem(t: Test, response: LightMyRequestResponse, status: number) {
-  t.equal(response.statusCode, status, `status ${status}`);
-  t.match(response.headers['content-type'], /^application\/problem\+json/);
-  const body = json(response);
-  t.match(body, { type: String, title: String, status, detail: String, instance: String });
-  return body;
-}
-
-function invalidFields(t: Test, response: LightMyRequestResponse, where: string, fields: string[]) {
-  const body = problem(t, response, 400);
-  const errors = (body.errors ?? []) as Array<{ in: string; field: string; message: string }>;
-  t.same([...new Set(errors.map((error) => error.field))].sort(), [...fields].sort(), 'names every offending field');
-  t.ok(errors.every((error) => error.in === where && /\w/.test(error.message)), `each in the ${where}, with a message`);
-}
-
 function client({ app, token }: TestApp) {
   const auth = { authorization: `Bearer ${token(admin)}` };
   const get = (url: string, headers: Record<string, string> = {}) =>
@@ -47,7 +32,7 @@ function client({ app, token }: TestApp) {
       method: 'POST',
       url: '/api/v1/patients',
       headers: auth,
-      payload: { mrn: `MRN-${uuid().slice(0, 8)}`, firstName: 'Ada', lastName: 'Lovelace', dateOfBirth: '1990-02-03', sex: 'female', ...fields },
+      payload: registrationBody(fields),
     });
     if (response.statusCode !== 201) throw new Error(`registration failed: ${response.body}`);
     return json<{ id: string; version: number; position: number }>(response);

@@ -1,28 +1,15 @@
 import t from 'tap';
 import type { StoredEvent } from '../../src/event-store/types.js';
+import { PATIENT_ID, storedHistory } from '../helpers/patients.js';
 import type { PatientEvent } from '../../src/patients/events.js';
 import { careTeam, type CareTeamRow } from '../../projections/care-team.js';
 import { patientSummary, type PatientSummaryRow } from '../../projections/patient-summary.js';
 
-const patientId = '0192f0c4-7a6b-7d3e-9c1a-2b3c4d5e6f70';
+const patientId = PATIENT_ID;
 const drOkafor = '0192f0c4-7a6b-7d3e-9c1a-000000000001';
 const admin = '0192f0c4-7a6b-7d3e-9c1a-00000000000a';
 
-function stream(...events: PatientEvent[]): StoredEvent[] {
-  return events.map((event, index) => ({
-    position: 200 + index * 3,
-    transactionId: String(7000 + index),
-    streamId: patientId,
-    streamType: 'patient',
-    streamVersion: index + 1,
-    eventId: `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`,
-    type: event.type,
-    schemaVersion: 1,
-    data: event.data,
-    metadata: { actorId: admin, actorRole: 'admin' },
-    recordedAt: new Date(Date.UTC(2026, 1, 1 + index, 8)),
-  }));
-}
+const stream = (...events: PatientEvent[]) => storedHistory(events, { actorId: admin, actorRole: 'admin' });
 
 /** Folds events into rows by key, as the runner does. */
 function rows(events: StoredEvent[]): Map<string, CareTeamRow> {
@@ -52,22 +39,22 @@ t.test('an assignment becomes a membership row naming who assigned and when', as
       membership: `${patientId}:${drOkafor}`,
       patient_id: patientId,
       practitioner_id: drOkafor,
-      assigned_at: new Date('2026-02-02T08:00:00Z'),
+      assigned_at: new Date('2026-01-02T09:30:00Z'),
       assigned_by_id: admin,
       assigned_by_role: 'admin',
-      position: 203,
+      position: 107,
     },
   ]);
 });
 
 t.test('an unassignment removes the row; a new assignment brings a fresh one', async (t) => {
   t.equal(rows(stream(registered, assigned, unassigned)).size, 0);
-  t.match([...rows(stream(registered, assigned, unassigned, assigned)).values()], [{ position: 209 }]);
+  t.match([...rows(stream(registered, assigned, unassigned, assigned)).values()], [{ position: 121 }]);
 });
 
 t.test("care-team events move the patient summary's version, its ETag, and change nothing else", async (t) => {
   const [first, second] = stream(registered, assigned);
   const before = patientSummary.apply(undefined, first!) as PatientSummaryRow;
   const after = patientSummary.apply(before, second!);
-  t.same(after, { ...before, version: 2, position: 203, updated_at: second!.recordedAt });
+  t.same(after, { ...before, version: 2, position: 107, updated_at: second!.recordedAt });
 });

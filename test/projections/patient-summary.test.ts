@@ -1,40 +1,16 @@
 import t from 'tap';
 import type { StoredEvent } from '../../src/event-store/types.js';
+import { adaDemographics, PATIENT_ID, storedHistory } from '../helpers/patients.js';
 import type { Demographics, PatientEvent } from '../../src/patients/events.js';
 import { patientSummary, type PatientSummaryRow } from '../../projections/patient-summary.js';
 
-const patientId = '0192f0c4-7a6b-7d3e-9c1a-2b3c4d5e6f70';
+const patientId = PATIENT_ID;
 
-const demographics: Demographics = {
-  firstName: 'Ada',
-  lastName: 'Lovelace',
-  dateOfBirth: '1990-02-03',
-  sex: 'female',
-  phone: '+2348012345678',
-  email: 'ada@example.org',
+// Ada with no state in her address: the summary must keep a null as null.
+const demographics: Demographics = adaDemographics({
   address: { line: '1 Marina Road', city: 'Lagos', state: null, postalCode: '101001', country: 'NG' },
-  bloodGroup: 'O+',
-  genotype: 'AA',
-  nationality: 'Nigerian',
-  emergencyContacts: [{ name: 'Byron Lovelace', relationship: 'brother', phone: '+2348098765432' }],
-};
-
-/** A history of one patient's stream, as the store would hand it over: versions and positions follow. */
-function stream(...events: PatientEvent[]): StoredEvent[] {
-  return events.map((event, index) => ({
-    position: 100 + index * 7,
-    transactionId: String(5000 + index),
-    streamId: patientId,
-    streamType: 'patient',
-    streamVersion: index + 1,
-    eventId: `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`,
-    type: event.type,
-    schemaVersion: 1,
-    data: event.data,
-    metadata: { actorId: 'someone', actorRole: 'admin' },
-    recordedAt: new Date(Date.UTC(2026, 0, 1 + index, 9, 30)),
-  }));
-}
+});
+const stream = (...events: PatientEvent[]) => storedHistory(events);
 
 const fold = (events: StoredEvent[], from?: PatientSummaryRow) =>
   events.reduce<PatientSummaryRow | undefined>((row, event) => patientSummary.apply(row, event), from);
