@@ -38,7 +38,10 @@ export interface RebuildResult {
   eventsPerSecond: number;
 }
 
-export type MemoryResult = Record<string, { peakRssMb: number; hwmMb: number | null; byPhase: Record<string, number> }>;
+export type MemoryResult = Record<
+  string,
+  { peakRssMb: number; hwmMb: number | null; startupPeakMb: number | null; byPhase: Record<string, number> }
+>;
 
 const LABEL: Record<RequestKind, string> = {
   'floor-validate': 'floor (b): validate body, no DB',
