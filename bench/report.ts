@@ -46,7 +46,7 @@ export type MemoryResult = Record<
 const LABEL: Record<RequestKind, string> = {
   'floor-validate': 'floor (b): validate body, no DB',
   'floor-insert': 'floor (a): validate + INSERT 1 event row',
-  'floor-insert-notify': 'diagnostic: (a) + NOTIFY in the same tx',
+  'floor-read-insert': 'diagnostic: read a stream, then (a)',
   register: 'POST /patients',
   'register-idempotent': 'POST /patients + Idempotency-Key',
   update: 'PATCH /patients/{id} (clinical command)',
@@ -57,7 +57,7 @@ const LABEL: Record<RequestKind, string> = {
 };
 
 const FLOOR_OF: Partial<Record<RequestKind, RequestKind>> = {
-  'floor-insert-notify': 'floor-insert',
+  'floor-read-insert': 'floor-insert',
   register: 'floor-insert',
   'register-idempotent': 'floor-insert',
   update: 'floor-insert',

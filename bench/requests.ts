@@ -24,7 +24,7 @@ export const REQUEST_KINDS = [
   'register-idempotent',
   'update',
   'floor-insert',
-  'floor-insert-notify',
+  'floor-read-insert',
   'floor-validate',
   'get',
   'floor-get',
@@ -68,8 +68,13 @@ export function requestFactory(kind: RequestKind, targets: Targets, seed: number
       });
     case 'floor-insert':
       return () => ({ method: 'POST', url: `${floor}/floor/insert`, headers: JSON_BODY, body: newRegistration() });
-    case 'floor-insert-notify':
-      return () => ({ method: 'POST', url: `${floor}/floor/insert-notify`, headers: JSON_BODY, body: newRegistration() });
+    case 'floor-read-insert':
+      return () => ({
+        method: 'POST',
+        url: `${floor}/floor/patients/${anyPatient()}/read-insert`,
+        headers: JSON_BODY,
+        body: JSON.stringify(correction(random)),
+      });
     case 'floor-validate':
       return () => ({ method: 'POST', url: `${floor}/floor/validate`, headers: JSON_BODY, body: newRegistration() });
     case 'get':
