@@ -140,3 +140,26 @@ t.test('the event store', async (t) => {
     t.equal((await store.readStream(fresh)).length, 0);
   });
 });
+
+t.test('reads in commit order compare transaction ids as numbers, not as text', async (t) => {
+  const db = await createTestDatabase(t);
+  // Rows as two transactions with ids 9 and 10 would leave them: as text '10' sorts before '9',
+  // which would hand a reader the later transaction first and let it skip the earlier one.
+  const row = (transactionId: number, position: number) =>
+    db.pool.query(
+      `insert into events (position, transaction_id, stream_id, stream_type, stream_version, event_id, event_type, schema_version, data, metadata, recorded_at)
+       overriding system value values ($1, $2::text::xid8, $3, 'thing', 1, $4, 'A', 1, '{}', '{"actorId":null,"actorRole":"system"}', now())`,
+      [position, transactionId, uuid(), uuid()],
+    );
+  await row(10, 1);
+  await row(9, 2);
+  const events = await db.store.readCommitted({ transactionId: '0', position: 0 }, 10, ['A']);
+  t.same(
+    events.map((stored) => [stored.transactionId, stored.position]),
+    [
+      ['9', 2],
+      ['10', 1],
+    ],
+  );
+  t.ok(await db.store.hasEventsAfter({ transactionId: '9', position: 2 }), 'transaction 10 lies beyond transaction 9');
+});
