@@ -4,7 +4,7 @@ import { conflict, invalid, notFound, preconditionFailed, type AppError } from '
 import { ConcurrencyConflict } from './errors.js';
 import { isRejection, type Decider, type Rejection } from './decider.js';
 import type { EventStore, Queryable } from './store.js';
-import type { AppendResult, DomainEvent, EventMetadata, IdempotencyRecord } from './types.js';
+import type { AppendResult, DomainEvent, EventMetadata, IdempotencyRecord, StreamVersion } from './types.js';
 
 export interface CommandEnvelope<Command> {
   streamId: string;
@@ -21,6 +21,8 @@ export interface CommandEnvelope<Command> {
    * to read. Were it ever taken, the append's expected version 0 would still refuse it.
    */
   newStream?: boolean;
+  /** Other streams the command was built from, at the versions read: see AppendRequest.reliesOn. */
+  reliesOn?: StreamVersion[];
 }
 
 export interface CommandOutcome<Event> extends AppendResult {
@@ -82,6 +84,7 @@ export async function handleCommand<Command, Event extends DomainEvent, State>(
       claims,
       releases,
       idempotency: envelope.idempotency,
+      reliesOn: envelope.reliesOn,
     }, on);
     return { ...result, events: decision };
   } catch (error) {

@@ -31,7 +31,7 @@ export function createCommitSignal(pool: Pick<pg.Pool, 'query'>, options: Commit
     do {
       again = false;
       const wait = lastSentAt + minIntervalMs - performance.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, Math.ceil(wait)));
       lastSentAt = performance.now();
       try {
         await pool.query({ name: 'pams_notify_events', text: `select pg_notify('${EVENTS_CHANNEL}', '')` });

@@ -7,6 +7,16 @@ export class ConcurrencyConflict extends AppError {
   }
 }
 
+/**
+ * Another stream the decision was based on has moved since it was read; nothing was appended. The
+ * caller reads that stream again and decides again.
+ */
+export class ReliedOnStreamChanged extends AppError {
+  constructor(readonly streamId: string) {
+    super(409, 'concurrency-conflict', 'Conflict', 'A record this change depends on was changed meanwhile; try again.');
+  }
+}
+
 /** Another stream already holds a value that must be unique; nothing was appended. */
 export class UniqueValueTaken extends AppError {
   constructor(readonly scope: string) {

@@ -1,13 +1,13 @@
 import type pg from 'pg';
 import { createCommitSignal, type CommitSignal } from './commit-signal.js';
-import { ConcurrencyConflict, IdempotencyKeyInUse, UniqueValueTaken } from './errors.js';
+import { ConcurrencyConflict, IdempotencyKeyInUse, ReliedOnStreamChanged, UniqueValueTaken } from './errors.js';
 import type { AppendRequest, AppendResult, CommitOrderCursor, DomainEvent, IdempotencyRecord, StoredEvent } from './types.js';
 
 export type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
 
 // Named statements are parsed and planned once per connection: measured 44 % faster on appends.
 const APPEND = 'pams_append_events';
-const APPEND_SQL = 'select last_position, new_version from append_events($1, $2, $3, $4, $5, $6, $7)';
+const APPEND_SQL = 'select last_position, new_version from append_events($1, $2, $3, $4, $5, $6, $7, $8)';
 
 const EVENT_COLUMNS = `position, transaction_id::text as transaction_id, stream_id, stream_type, stream_version,
   event_id, event_type, schema_version, data, metadata, recorded_at`;
@@ -60,6 +60,7 @@ function appendParameters(request: AppendRequest): unknown[] {
     JSON.stringify(request.claims ?? []),
     JSON.stringify(request.releases ?? []),
     request.idempotency ? JSON.stringify(request.idempotency) : null,
+    JSON.stringify(request.reliesOn ?? []),
   ];
 }
 
@@ -68,6 +69,7 @@ function translateAppendError(error: unknown, request: AppendRequest): never {
   if (code === 'PAMS1') throw new ConcurrencyConflict(request.streamId, request.expectedVersion);
   if (code === 'PAMS2') throw new UniqueValueTaken(detail ?? 'value');
   if (code === 'PAMS3') throw new IdempotencyKeyInUse();
+  if (code === 'PAMS4') throw new ReliedOnStreamChanged(detail ?? '');
   throw error;
 }
 

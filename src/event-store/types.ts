@@ -58,6 +58,13 @@ export interface AppendRequest {
   claims?: UniqueClaim[];
   releases?: UniqueClaim[];
   idempotency?: IdempotencyRecord;
+  /** Other streams the decision was based on, at the versions read (0: absent); any moved, nothing is appended. */
+  reliesOn?: StreamVersion[];
+}
+
+export interface StreamVersion {
+  streamId: string;
+  version: number;
 }
 
 export interface AppendResult {

@@ -3,7 +3,7 @@ import { handleCommand } from '../event-store/command-handler.js';
 import type { Decider } from '../event-store/decider.js';
 import { IdempotencyKeyInUse } from '../event-store/errors.js';
 import type { EventStore } from '../event-store/store.js';
-import type { DomainEvent, IdempotencyRecord } from '../event-store/types.js';
+import type { DomainEvent, IdempotencyRecord, StreamVersion } from '../event-store/types.js';
 import { eventMetadata } from './actor.js';
 import { idempotencyKeyOf, replay } from './idempotency.js';
 
@@ -21,6 +21,8 @@ export interface CommandRoute<Command, Event extends DomainEvent, State> {
   status: 200 | 201;
   reason?: string;
   now: Date;
+  /** Other streams the command was built from: see AppendRequest.reliesOn. */
+  reliesOn?: StreamVersion[];
 }
 
 const locationOf = (request: FastifyRequest, id: unknown) => `${request.url.split('?')[0]}/${id}`;
@@ -59,6 +61,7 @@ export async function executeCommand<Command, Event extends DomainEvent, State>(
       expectedVersion: parseIfMatch(headers['if-match']),
       idempotency: idempotency && { ...idempotency, statusCode: route.status, response: { id: route.streamId } },
       newStream: route.status === 201,
+      reliesOn: route.reliesOn,
     });
     const status = outcome.events.length === 0 ? 200 : route.status;
     if (status === 201) reply.header('location', locationOf(request, outcome.streamId));

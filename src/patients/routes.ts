@@ -1,13 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { newId } from '../ids.js';
 import { forbidden } from '../auth/access.js';
-import type { Actor } from '../http/actor.js';
+import type { StreamVersion } from '../event-store/types.js';
 import { executeCommand } from '../http/command.js';
 import { latestDateOnEarth, type AppDeps } from '../http/deps.js';
 import { CommandHeaders, CommandResult, problems } from '../http/schemas.js';
 import { patientDecider } from './decider.js';
 import type { Demographics } from './events.js';
-import { readPractitionerStanding } from './practitioner-standing.js';
+import { createStandingReader } from './practitioner-standing.js';
 import { PATIENT_EDITABLE_FIELDS } from './reach.js';
 import {
   AssignPractitionerBody,
@@ -27,16 +27,9 @@ function withAddressDefaults<T extends { address?: { state?: string | null; post
 
 /** The patient record's commands. Reads are in queries.ts; who reaches which record, in reach.ts. */
 export function patientCommandRoutes({ store, clock }: AppDeps): FastifyPluginAsyncTypebox {
-  // A practitioner registering a patient must be verified (a pending one touches no patient data),
-  // and joins the new patient's care team; an admin registers without joining.
-  async function registeringPractitioner(actor: Actor): Promise<string | undefined> {
-    if (actor.role !== 'practitioner') return undefined;
-    const standing = actor.practitionerId ? await readPractitionerStanding(store, actor.practitionerId) : 'unknown';
-    if (standing !== 'verified') {
-      throw forbidden('Your practitioner profile is not verified yet; an admin must verify it before you work with patient records.');
-    }
-    return actor.practitionerId;
-  }
+  const standings = createStandingReader(store);
+  const unverified = () =>
+    forbidden('Your practitioner profile is not verified yet; an admin must verify it before you work with patient records.');
 
   return async (app) => {
     app.post(
@@ -55,7 +48,6 @@ export function patientCommandRoutes({ store, clock }: AppDeps): FastifyPluginAs
         },
       },
       async (request, reply) => {
-        const registeringPractitionerId = await registeringPractitioner(request.actor);
         const now = clock();
         const { mrn, ...fields } = withAddressDefaults(request.body);
         const demographics: Demographics = {
@@ -69,20 +61,31 @@ export function patientCommandRoutes({ store, clock }: AppDeps): FastifyPluginAs
           ...(fields as Partial<Demographics>),
         } as Demographics;
         const patientId = newId();
-        return executeCommand(request, reply, {
-          store,
-          decider: patientDecider,
-          streamId: patientId,
-          command: {
-            type: 'RegisterPatient',
-            patientId,
-            mrn,
-            demographics,
-            today: latestDateOnEarth(now),
-            ...(registeringPractitionerId ? { registeringPractitionerId } : {}),
-          },
-          status: 201,
-          now,
+        const register = (registeringPractitionerId?: string, reliesOn?: StreamVersion[]) =>
+          executeCommand(request, reply, {
+            store,
+            decider: patientDecider,
+            streamId: patientId,
+            command: {
+              type: 'RegisterPatient',
+              patientId,
+              mrn,
+              demographics,
+              today: latestDateOnEarth(now),
+              ...(registeringPractitionerId ? { registeringPractitionerId } : {}),
+            },
+            status: 201,
+            now,
+            reliesOn,
+          });
+        // A practitioner registering a patient must be verified (a pending one touches no patient
+        // data), and joins the new patient's care team; an admin registers without joining.
+        const { role, practitionerId } = request.actor;
+        if (role !== 'practitioner') return register();
+        if (!practitionerId) throw unverified();
+        return standings.withStanding(practitionerId, ({ standing }, reliesOn) => {
+          if (standing !== 'verified') throw unverified();
+          return register(practitionerId, reliesOn);
         });
       },
     );
@@ -177,15 +180,17 @@ export function patientCommandRoutes({ store, clock }: AppDeps): FastifyPluginAs
         // Ids are compared as text in the patient's state: one spelling of each, lower case.
         const practitionerId = request.body.practitionerId.toLowerCase();
         // Read before deciding, from the practitioner's own stream: decide stays pure.
-        const practitionerStanding = await readPractitionerStanding(store, practitionerId);
-        return executeCommand(request, reply, {
-          store,
-          decider: patientDecider,
-          streamId: request.params.id,
-          command: { type: 'AssignPractitioner', patientId: request.params.id, practitionerId, practitionerStanding },
-          status: 200,
-          now: clock(),
-        });
+        return standings.withStanding(practitionerId, ({ standing }, reliesOn) =>
+          executeCommand(request, reply, {
+            store,
+            decider: patientDecider,
+            streamId: request.params.id,
+            command: { type: 'AssignPractitioner', patientId: request.params.id, practitionerId, practitionerStanding: standing },
+            status: 200,
+            now: clock(),
+            reliesOn,
+          }),
+        );
       },
     );
 

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { v4 as uuid } from 'uuid';
-import { ConcurrencyConflict, IdempotencyKeyInUse, UniqueValueTaken } from '../../src/event-store/errors.js';
+import { ConcurrencyConflict, IdempotencyKeyInUse, ReliedOnStreamChanged, UniqueValueTaken } from '../../src/event-store/errors.js';
 import type { NewEvent } from '../../src/event-store/types.js';
 import { createTestDatabase } from '../helpers/database.js';
 
@@ -124,6 +124,19 @@ t.test('the event store', async (t) => {
     await t.rejects(db.pool.query('delete from events where stream_id = $1', [streamId]), /append-only: DELETE/);
     await t.rejects(db.pool.query('truncate events'), /append-only: TRUNCATE/);
     t.same((await store.readStream(streamId))[0]!.data, { secret: 1 });
+  });
+
+  t.test('an append that relies on other streams is refused, appending nothing, once any of them has moved', async (t) => {
+    const other = uuid();
+    await store.append({ streamId: other, streamType: 'thing', expectedVersion: 0, events: [event('A')] });
+    const streamId = uuid();
+    const relying = (reliesOn: Array<{ streamId: string; version: number }>) =>
+      store.append({ streamId, streamType: 'thing', expectedVersion: 0, events: [event('B')], reliesOn });
+    await t.rejects(relying([{ streamId: other, version: 0 }]), ReliedOnStreamChanged, 'relied on as absent, but it exists');
+    await t.rejects(relying([{ streamId: uuid(), version: 1 }]), ReliedOnStreamChanged, 'relied on as existing, but it does not');
+    t.equal((await store.readStream(streamId)).length, 0, 'nothing appended');
+    await relying([{ streamId: other, version: 1 }, { streamId: uuid(), version: 0 }]);
+    t.equal((await store.readStream(streamId)).length, 1, 'appended once all are as relied on');
   });
 
   t.test('a batch append is all or nothing', async (t) => {

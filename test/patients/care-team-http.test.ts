@@ -275,4 +275,18 @@ t.test('a practitioner who registers a patient', async (t) => {
     t.match(body.detail, /not verified/);
     t.equal(await db.store.headPosition(), before);
   });
+
+  t.test('has their standing checked by the append itself: a change to their record meanwhile is read afresh', async (t) => {
+    const { practitionerId, caller } = await givenPractitioner(db.store);
+    await registerPatient(caller); // the API has now read the practitioner's standing at version 2
+    // Their record moves on (as a suspension would) without the API reading it again.
+    await db.store.append({
+      streamId: practitionerId,
+      streamType: 'practitioner',
+      expectedVersion: 2,
+      events: [{ eventId: uuid(), type: 'PractitionerVerified', data: { practitionerId, verifiedBy: uuid() }, schemaVersion: 1, metadata: { actorId: uuid(), actorRole: 'admin' }, recordedAt: new Date() }],
+    });
+    const patientId = await registerPatient(caller);
+    t.same(await streamTypes(patientId), ['PatientRegistered', 'PractitionerAssignedToPatient'], 'decided again on the fresh read, appended once');
+  });
 });
