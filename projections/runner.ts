@@ -60,9 +60,9 @@ export async function foldNextEvents(
 
 /**
  * One batch in one transaction: lock the checkpoints, fold the next events, move the checkpoints.
- * Rows and checkpoints commit together, so a batch that fails or is repeated leaves no trace, and
- * the locks keep a second runner (in any process) out. Busy only when every projection is locked
- * by another runner.
+ * Rows and checkpoints commit together, so a batch that fails, is repeated or is lost in a crash
+ * leaves no trace, and the locks keep a second runner (in any process) out. Busy only when every
+ * projection is locked by another runner.
  */
 export async function runBatch(
   client: pg.PoolClient,
@@ -71,7 +71,10 @@ export async function runBatch(
   batchSize: number,
   skipIfBusy = true,
 ): Promise<BatchOutcome> {
-  await client.query('begin');
+  // A read model is derived data: its commit need not wait for the WAL to reach disk (and so does
+  // not queue behind the commands' commits). A crash can lose only the last passes, rows and
+  // checkpoint together, and the runner folds those events again. Readers see the commit at once.
+  await client.query('begin; set local synchronous_commit = off');
   try {
     const cursors = await lockCheckpoints(client, projections.map((projection) => projection.name), skipIfBusy);
     if (cursors.size === 0) {
