@@ -6,9 +6,8 @@ import * as credentialsAndSessions from './0004_credentials_and_sessions.js';
 import * as mailOutbox from './0005_mail_outbox.js';
 import * as accountDirectory from './0006_account_directory.js';
 import * as careTeam from './0010_care_team.js';
-import * as appendWithoutNotify from './0011_append_without_notify.js';
+import * as appendAfterCommitRelyingOnStreams from './0011_append_after_commit_relying_on_streams.js';
 import * as roomForHotUpdates from './0012_room_for_hot_updates.js';
-import * as appendRelyingOnOtherStreams from './0013_append_relying_on_other_streams.js';
 
 // Listed, not discovered: the order is part of the schema's history, and a compiled build needs no
 // directory scan. Released migrations are frozen; change the schema by adding one.
@@ -20,7 +19,6 @@ export const migrations: Record<string, Migration> = {
   '0005_mail_outbox': mailOutbox,
   '0006_account_directory': accountDirectory,
   '0010_care_team': careTeam,
-  '0011_append_without_notify': appendWithoutNotify,
+  '0011_append_after_commit_relying_on_streams': appendAfterCommitRelyingOnStreams,
   '0012_room_for_hot_updates': roomForHotUpdates,
-  '0013_append_relying_on_other_streams': appendRelyingOnOtherStreams,
 };
