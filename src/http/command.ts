@@ -1,11 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { handleCommand } from '../event-store/command-handler.js';
 import type { Decider } from '../event-store/decider.js';
-import { IdempotencyKeyInUse } from '../event-store/errors.js';
 import type { EventStore } from '../event-store/store.js';
 import type { DomainEvent, IdempotencyRecord, StreamVersion } from '../event-store/types.js';
 import { eventMetadata } from './actor.js';
-import { idempotencyKeyOf, replay } from './idempotency.js';
+import { idempotencyKeyOf, onceByKey, replay } from './idempotency.js';
 
 function parseIfMatch(header: string | undefined): number | undefined {
   if (header === undefined || header === '*') return undefined;
@@ -46,34 +45,28 @@ export async function executeCommand<Command, Event extends DomainEvent, State>(
 ) {
   const headers = request.headers as Record<string, string | undefined>;
   const idempotency = idempotencyKeyOf(request);
-  if (idempotency) {
-    const stored = await route.store.findIdempotentResponse(idempotency.scope, idempotency.key);
-    if (stored) return replayCommand(request, reply, stored, idempotency.requestHash);
-  }
-
-  try {
-    const outcome = await handleCommand(route.store, route.decider, {
-      streamId: route.streamId,
-      command: route.command,
-      metadata: eventMetadata(request, route.reason),
-      actor: request.actor,
-      now: route.now,
-      expectedVersion: parseIfMatch(headers['if-match']),
-      idempotency: idempotency && { ...idempotency, statusCode: route.status, response: { id: route.streamId } },
-      newStream: route.status === 201,
-      reliesOn: route.reliesOn,
-    });
-    const status = outcome.events.length === 0 ? 200 : route.status;
-    if (status === 201) reply.header('location', locationOf(request, outcome.streamId));
-    return reply
-      .code(status)
-      .header('etag', `"${outcome.version}"`)
-      .send({ id: outcome.streamId, version: outcome.version, position: outcome.position });
-  } catch (error) {
-    if (!(error instanceof IdempotencyKeyInUse) || !idempotency) throw error;
-    // A concurrent retry of this very request committed first: answer as it did.
-    const stored = await route.store.findIdempotentResponse(idempotency.scope, idempotency.key);
-    if (!stored) throw error;
-    return replayCommand(request, reply, stored, idempotency.requestHash);
-  }
+  return onceByKey(
+    route.store,
+    idempotency,
+    (stored, requestHash) => replayCommand(request, reply, stored, requestHash),
+    async () => {
+      const outcome = await handleCommand(route.store, route.decider, {
+        streamId: route.streamId,
+        command: route.command,
+        metadata: eventMetadata(request, route.reason),
+        actor: request.actor,
+        now: route.now,
+        expectedVersion: parseIfMatch(headers['if-match']),
+        idempotency: idempotency && { ...idempotency, statusCode: route.status, response: { id: route.streamId } },
+        newStream: route.status === 201,
+        reliesOn: route.reliesOn,
+      });
+      const status = outcome.events.length === 0 ? 200 : route.status;
+      if (status === 201) reply.header('location', locationOf(request, outcome.streamId));
+      return reply
+        .code(status)
+        .header('etag', `"${outcome.version}"`)
+        .send({ id: outcome.streamId, version: outcome.version, position: outcome.position });
+    },
+  );
 }

@@ -46,6 +46,30 @@ export function replay(reply: FastifyReply, stored: IdempotencyRecord, requestHa
   return reply.code(stored.statusCode).headers(headers).header('idempotent-replayed', 'true').send(stored.response);
 }
 
+/**
+ * Runs a command once per Idempotency-Key: a key already used answers as the first request did
+ * (`replayStored`), and so does a key that a concurrent duplicate claimed first while `run` ran
+ * (it throws IdempotencyKeyInUse). Without a key, just runs it.
+ */
+export async function onceByKey<Answer>(
+  store: EventStore,
+  idempotency: IdempotencyKey | undefined,
+  replayStored: (stored: IdempotencyRecord, requestHash: string) => Answer,
+  run: () => Promise<Answer>,
+): Promise<Answer> {
+  if (!idempotency) return run();
+  const stored = await store.findIdempotentResponse(idempotency.scope, idempotency.key);
+  if (stored) return replayStored(stored, idempotency.requestHash);
+  try {
+    return await run();
+  } catch (error) {
+    if (!(error instanceof IdempotencyKeyInUse)) throw error;
+    const winner = await store.findIdempotentResponse(idempotency.scope, idempotency.key);
+    if (!winner) throw error;
+    return replayStored(winner, idempotency.requestHash);
+  }
+}
+
 /** Runs `work` in one transaction and answers what it returned. */
 export type Transaction<Result> = (work: (client: PoolClient) => Promise<Result>) => Promise<Result>;
 
@@ -72,15 +96,9 @@ export function transactionalCommands(store: EventStore, secret?: string) {
     command: TransactionalCommand<Result>,
   ) {
     const idempotency = idempotencyKeyOf(request, secret);
-    if (!idempotency) {
-      const result = await command.run((work) => store.transaction(work));
-      return reply.code(command.status).send(command.respond(result));
-    }
-    const stored = await store.findIdempotentResponse(idempotency.scope, idempotency.key);
-    if (stored) return replay(reply, stored, idempotency.requestHash);
-
     const underKey: Transaction<Result> = (work) =>
       store.transaction(async (client) => {
+        if (!idempotency) return work(client);
         if (!(await store.claimIdempotencyKey(client, { ...idempotency, statusCode: command.status }))) {
           throw new IdempotencyKeyInUse();
         }
@@ -88,16 +106,12 @@ export function transactionalCommands(store: EventStore, secret?: string) {
         await store.recordIdempotentResponse(client, idempotency, command.respond(result));
         return result;
       });
-    try {
-      const result = await command.run(underKey);
-      return reply.code(command.status).send(command.respond(result));
-    } catch (error) {
-      if (!(error instanceof IdempotencyKeyInUse)) throw error;
-      // A concurrent retry of this very request committed first: answer as it did.
-      const winner = await store.findIdempotentResponse(idempotency.scope, idempotency.key);
-      if (!winner) throw error;
-      return replay(reply, winner, idempotency.requestHash);
-    }
+    return onceByKey(
+      store,
+      idempotency,
+      (stored, requestHash) => replay(reply, stored, requestHash),
+      async () => reply.code(command.status).send(command.respond(await command.run(underKey))),
+    );
   };
 }
 
