@@ -24,7 +24,7 @@ export interface StandingRead {
 }
 
 /** Reads the practitioner's stream (not a projection): a verification counts the moment it is recorded. */
-export async function readPractitionerStanding(store: EventStore, practitionerId: string): Promise<StandingRead> {
+async function readPractitionerStanding(store: EventStore, practitionerId: string): Promise<StandingRead> {
   const history = await store.readStream(practitionerId);
   return { standing: standingOf(history), version: history.at(-1)?.streamVersion ?? 0 };
 }
