@@ -13,6 +13,9 @@ const Environment = Type.Object({
   EMBEDDED_PG_PORT: { ...Port, default: 54320 },
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 2, maximum: 200, default: 20 }),
   PROJECTION_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 20000, default: 1000 }),
+  // Streams whose folded state a process keeps, per kind of record, so the next command on one skips
+  // reading it (the append still checks the version); about 1 KB each. 0 turns it off.
+  RECENT_STATES_PER_DECIDER: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 5000 }),
   CONSISTENCY_TIMEOUT_MS: Type.Integer({ minimum: 0, maximum: 30000, default: 2000 }),
   JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   JWT_ISSUER: Type.String({ default: 'pams' }),

@@ -66,12 +66,12 @@ export async function startRuntime(
     throw error;
   }
   // A lost wake-up only delays projections until the workers' next scheduled look.
-  const store = createEventStore(
-    db.pool,
-    createCommitSignal(db.pool, {
+  const store = createEventStore(db.pool, {
+    signal: createCommitSignal(db.pool, {
       onError: (error) => options.log?.(`could not wake the projection workers: ${(error as Error).message}`),
     }),
-  );
+    recentStatesPerDecider: config.RECENT_STATES_PER_DECIDER,
+  });
   return {
     config,
     connectionString,

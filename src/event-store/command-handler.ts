@@ -3,6 +3,7 @@ import type { Actor } from '../http/actor.js';
 import { conflict, invalid, notFound, preconditionFailed, type AppError } from '../errors.js';
 import { ConcurrencyConflict } from './errors.js';
 import { isRejection, type Decider, type Rejection } from './decider.js';
+import type { FoldedState } from './recent-states.js';
 import type { EventStore, Queryable } from './store.js';
 import type { AppendResult, DomainEvent, EventMetadata, IdempotencyRecord, StreamVersion } from './types.js';
 
@@ -43,6 +44,11 @@ function toAppError(rejection: Rejection): AppError {
 /**
  * Load the stream, fold it, decide, append: the one loop every command goes through. Given `on`
  * (a client in a transaction), it reads and appends there, so several commands commit together.
+ *
+ * Outside a transaction it first tries the state this process last folded for the stream: an
+ * append at that version succeeds only if nobody appended since, which proves the state current.
+ * Any other answer (a rejection, nothing to change, a stream that moved) is given only after a
+ * fresh read, so a stale state can cost a round trip but never decide anything.
  */
 export async function handleCommand<Command, Event extends DomainEvent, State>(
   store: EventStore,
@@ -50,47 +56,101 @@ export async function handleCommand<Command, Event extends DomainEvent, State>(
   envelope: CommandEnvelope<Command>,
   on?: Queryable,
 ): Promise<CommandOutcome<Event>> {
-  const { events: history, last } = envelope.newStream ? { events: [] } : await store.readStreamToFold(envelope.streamId, on);
-  const state = history.reduce((current, event) => decider.evolve(current, event as Event), decider.initialState());
-  const version = last?.version ?? 0;
+  const remembered = on || envelope.newStream ? undefined : store.recentStates.recall<State>(decider, envelope.streamId);
+  if (remembered && (envelope.expectedVersion ?? remembered.version) === remembered.version) {
+    const decision = decideOnRemembered(decider, envelope, remembered.state);
+    if (decision) {
+      try {
+        return await appendDecision(store, decider, envelope, remembered, decision);
+      } catch (error) {
+        if (!(error instanceof ConcurrencyConflict)) throw error;
+      }
+    }
+    store.recentStates.forget(decider, envelope.streamId);
+  }
+
+  const folded = envelope.newStream ? undefined : await readAndFold(store, decider, envelope.streamId, on);
+  const state = folded?.state ?? decider.initialState();
+  const version = folded?.version ?? 0;
   // Out of reach reads exactly as missing, and is settled before If-Match, whose 412 would tell.
-  const missing = () => notFound(`No ${decider.streamType} with id ${envelope.streamId}.`);
-  if (last && last.streamType !== decider.streamType) throw missing();
-  if (last && envelope.actor && decider.reaches && !decider.reaches(envelope.actor, state)) throw missing();
+  if (folded && envelope.actor && decider.reaches && !decider.reaches(envelope.actor, state)) {
+    throw notFound(`No ${decider.streamType} with id ${envelope.streamId}.`);
+  }
   // A record that does not exist answers 404 from decide, whatever If-Match says (RFC 9110 13.2.1).
-  if (last && envelope.expectedVersion !== undefined && envelope.expectedVersion !== version) {
+  if (folded && envelope.expectedVersion !== undefined && envelope.expectedVersion !== version) {
     throw preconditionFailed(`The record is at version ${version}, not ${envelope.expectedVersion}; reload it and try again.`);
   }
 
   const decision = decider.decide(envelope.command, state);
   if (isRejection(decision)) throw toAppError(decision);
   if (decision.length === 0) {
-    return { streamId: envelope.streamId, version, position: last?.position ?? 0, events: [] };
+    return { streamId: envelope.streamId, version, position: folded?.position ?? 0, events: [] };
   }
-
-  const { claims, releases } = decider.uniqueClaims?.(decision, state) ?? { claims: [], releases: [] };
   try {
-    const result = await store.append({
-      streamId: envelope.streamId,
-      streamType: decider.streamType,
-      expectedVersion: version,
-      events: decision.map((event) => ({
-        ...event,
-        eventId: newId(),
-        schemaVersion: decider.schemaVersions[event.type as Event['type']],
-        metadata: envelope.metadata,
-        recordedAt: envelope.now,
-      })),
-      claims,
-      releases,
-      idempotency: envelope.idempotency,
-      reliesOn: envelope.reliesOn,
-    }, on);
-    return { ...result, events: decision };
+    return await appendDecision(store, decider, envelope, { state, version, position: folded?.position ?? 0 }, decision, on);
   } catch (error) {
     if (error instanceof ConcurrencyConflict && envelope.expectedVersion !== undefined) {
       throw preconditionFailed('The record was changed by someone else meanwhile; reload it and try again.');
     }
     throw error;
   }
+}
+
+/** The stream folded, remembered when read outside a transaction (whose reads may never commit). */
+async function readAndFold<Command, Event extends DomainEvent, State>(
+  store: EventStore,
+  decider: Decider<Command, Event, State>,
+  streamId: string,
+  on?: Queryable,
+): Promise<FoldedState<State> | undefined> {
+  const { events, last } = await store.readStreamToFold(streamId, on);
+  if (!last) return undefined;
+  if (last.streamType !== decider.streamType) throw notFound(`No ${decider.streamType} with id ${streamId}.`);
+  const state = events.reduce((current, event) => decider.evolve(current, event as Event), decider.initialState());
+  const folded = { state, version: last.version, position: last.position };
+  if (!on) store.recentStates.remember(decider, streamId, folded);
+  return folded;
+}
+
+/** The events the remembered state leads to, when they are worth an append; otherwise undefined. */
+function decideOnRemembered<Command, Event extends DomainEvent, State>(
+  decider: Decider<Command, Event, State>,
+  envelope: CommandEnvelope<Command>,
+  state: State,
+): Event[] | undefined {
+  if (envelope.actor && decider.reaches && !decider.reaches(envelope.actor, state)) return undefined;
+  const decision = decider.decide(envelope.command, state);
+  return isRejection(decision) || decision.length === 0 ? undefined : decision;
+}
+
+async function appendDecision<Command, Event extends DomainEvent, State>(
+  store: EventStore,
+  decider: Decider<Command, Event, State>,
+  envelope: CommandEnvelope<Command>,
+  basis: FoldedState<State>,
+  decision: Event[],
+  on?: Queryable,
+): Promise<CommandOutcome<Event>> {
+  const { claims, releases } = decider.uniqueClaims?.(decision, basis.state) ?? { claims: [], releases: [] };
+  const result = await store.append({
+    streamId: envelope.streamId,
+    streamType: decider.streamType,
+    expectedVersion: basis.version,
+    events: decision.map((event) => ({
+      ...event,
+      eventId: newId(),
+      schemaVersion: decider.schemaVersions[event.type as Event['type']],
+      metadata: envelope.metadata,
+      recordedAt: envelope.now,
+    })),
+    claims,
+    releases,
+    idempotency: envelope.idempotency,
+    reliesOn: envelope.reliesOn,
+  }, on);
+  if (!on) {
+    const state = decision.reduce((current, event) => decider.evolve(current, event), basis.state);
+    store.recentStates.remember(decider, envelope.streamId, { state, version: result.version, position: result.position });
+  }
+  return { ...result, events: decision };
 }

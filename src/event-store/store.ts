@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { createCommitSignal, type CommitSignal } from './commit-signal.js';
+import { createRecentStates } from './recent-states.js';
 import { ConcurrencyConflict, IdempotencyKeyInUse, ReliedOnStreamChanged, UniqueValueTaken } from './errors.js';
 import type { AppendRequest, AppendResult, CommitOrderCursor, DomainEvent, IdempotencyRecord, StoredEvent } from './types.js';
 
@@ -81,11 +82,18 @@ export interface StreamToFold {
 
 export type EventStore = ReturnType<typeof createEventStore>;
 
+export interface EventStoreOptions {
+  signal?: CommitSignal;
+  /** How many streams' folded states to keep per decider for the next command on them. */
+  recentStatesPerDecider?: number;
+}
+
 /**
  * The only writer of the events table, and the read API everything else goes through. Every
  * commit of appends made here wakes the projection workers through `signal`.
  */
-export function createEventStore(pool: pg.Pool, signal: CommitSignal = createCommitSignal(pool)) {
+export function createEventStore(pool: pg.Pool, options: EventStoreOptions = {}) {
+  const signal = options.signal ?? createCommitSignal(pool);
   /**
    * Appends atomically in one round trip: all events or none, only if the stream is still at
    * `expectedVersion` (0 for a new stream), with its unique claims and idempotency record. Through
@@ -125,6 +133,9 @@ export function createEventStore(pool: pg.Pool, signal: CommitSignal = createCom
 
   return {
     append,
+
+    /** Commands' folded states, for handleCommand: see createRecentStates. */
+    recentStates: createRecentStates(options.recentStatesPerDecider ?? 5000),
 
     /** Resolves once the wake-ups for every commit so far are sent: before the pool is closed. */
     settled: () => signal.settled(),

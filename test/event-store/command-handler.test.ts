@@ -1,8 +1,9 @@
 import t from 'tap';
 import { v4 as uuid } from 'uuid';
 import { handleCommand } from '../../src/event-store/command-handler.js';
-import type { Decider } from '../../src/event-store/decider.js';
+import { rejectConflict, type Decider } from '../../src/event-store/decider.js';
 import { ConcurrencyConflict } from '../../src/event-store/errors.js';
+import { createEventStore, type EventStore, type Queryable } from '../../src/event-store/store.js';
 import { createTestDatabase } from '../helpers/database.js';
 
 type TallyEvent = { type: 'Tallied'; data: { count: number } };
@@ -38,5 +39,87 @@ t.test('handling a command', async (t) => {
     t.equal(first.version, 1);
     await t.rejects(handleCommand(db.store, tally, envelope(streamId, true)), ConcurrencyConflict);
     t.equal((await db.store.readStream(streamId)).length, 1, 'nothing more was appended');
+  });
+});
+
+type LedgerCommand = { type: 'Tally' } | { type: 'Close' } | { type: 'Reopen' };
+type LedgerEvent = { type: 'Tallied'; data: { count: number } } | { type: 'Closed'; data: object } | { type: 'Reopened'; data: object };
+type Ledger = { count: number; closed: boolean };
+const ledger: Decider<LedgerCommand, LedgerEvent, Ledger> = {
+  streamType: 'ledger',
+  schemaVersions: { Tallied: 1, Closed: 1, Reopened: 1 },
+  initialState: () => ({ count: 0, closed: false }),
+  evolve: (state, event) => {
+    if (event.type === 'Tallied') return { ...state, count: event.data.count };
+    return { ...state, closed: event.type === 'Closed' };
+  },
+  decide: (command, state) => {
+    if (command.type === 'Close') return state.closed ? [] : [{ type: 'Closed', data: {} }];
+    if (command.type === 'Reopen') return state.closed ? [{ type: 'Reopened', data: {} }] : [];
+    return state.closed ? rejectConflict('closed') : [{ type: 'Tallied', data: { count: state.count + 1 } }];
+  },
+};
+const send = (store: EventStore, streamId: string, type: LedgerCommand['type'], more: { expectedVersion?: number } = {}, on?: Queryable) =>
+  handleCommand(store, ledger, { ...envelope(streamId), command: { type }, ...more }, on);
+
+t.test('a process deciding on the state it folded last', async (t) => {
+  const db = await createTestDatabase(t);
+  // Two stores on one database: two API processes, each with its own remembered states.
+  const here = db.store;
+  const elsewhere = createEventStore(db.pool);
+
+  t.test('appends without reading when nobody else appended since', async (t) => {
+    const streamId = uuid();
+    await send(here, streamId, 'Tally');
+    const reads = t.capture(here, 'readStreamToFold', here.readStreamToFold);
+    const second = await send(here, streamId, 'Tally');
+    t.same(second.events, [{ type: 'Tallied', data: { count: 2 } }]);
+    t.equal(reads().length, 0, 'the stream was not read');
+  });
+
+  t.test('decides afresh when another process appended since', async (t) => {
+    const streamId = uuid();
+    await send(here, streamId, 'Tally');
+    await send(elsewhere, streamId, 'Tally');
+    const third = await send(here, streamId, 'Tally');
+    t.same(third.events, [{ type: 'Tallied', data: { count: 3 } }]);
+    t.equal(third.version, 3);
+  });
+
+  t.test('refuses only after a fresh read confirms it', async (t) => {
+    const streamId = uuid();
+    await send(here, streamId, 'Close');
+    await send(elsewhere, streamId, 'Reopen');
+    const outcome = await send(here, streamId, 'Tally');
+    t.same(outcome.events, [{ type: 'Tallied', data: { count: 1 } }], 'the ledger was reopened elsewhere');
+  });
+
+  t.test('answers "nothing to change" only after a fresh read confirms it', async (t) => {
+    const streamId = uuid();
+    await send(here, streamId, 'Close');
+    await send(elsewhere, streamId, 'Reopen');
+    const outcome = await send(here, streamId, 'Close');
+    t.same(outcome.events, [{ type: 'Closed', data: {} }], 'a lost update had it answered from memory');
+    t.equal(outcome.version, 3);
+  });
+
+  t.test('honours If-Match against the stream, not against what it remembers', async (t) => {
+    const streamId = uuid();
+    await send(here, streamId, 'Tally');
+    await send(elsewhere, streamId, 'Tally');
+    const current = await send(here, streamId, 'Tally', { expectedVersion: 2 });
+    t.equal(current.version, 3);
+    await t.rejects(send(here, streamId, 'Tally', { expectedVersion: 2 }), { status: 412 });
+  });
+
+  t.test('remembers nothing from a transaction, which may roll back', async (t) => {
+    const streamId = uuid();
+    await send(here, streamId, 'Tally');
+    await here.transaction(async (client) => {
+      await send(here, streamId, 'Tally', {}, client);
+      throw new Error('rolled back');
+    }).catch(() => {});
+    await send(elsewhere, streamId, 'Close');
+    await t.rejects(send(here, streamId, 'Tally'), { status: 409 }, 'closed at version 2, the rolled-back version');
   });
 });

@@ -1,0 +1,51 @@
+/** A stream's state folded up to `version`, as a command last saw it. */
+export interface FoldedState<State> {
+  state: State;
+  version: number;
+  position: number;
+}
+
+/**
+ * The folded states of the streams this process read or appended to last, so that a command on one
+ * of them can decide without reading the stream again. Nothing here is trusted: the append is made
+ * at the remembered version, and the database refuses it if the stream has moved on since.
+ *
+ * Kept per decider (two deciders may fold one stream differently) and least recently used first
+ * out, `capacity` streams each; 0 remembers nothing.
+ */
+export function createRecentStates(capacity: number) {
+  const byDecider = new WeakMap<object, Map<string, FoldedState<unknown>>>();
+
+  function statesOf(decider: object): Map<string, FoldedState<unknown>> {
+    let states = byDecider.get(decider);
+    if (!states) byDecider.set(decider, (states = new Map()));
+    return states;
+  }
+
+  return {
+    recall<State>(decider: object, streamId: string): FoldedState<State> | undefined {
+      const states = statesOf(decider);
+      const folded = states.get(streamId);
+      if (folded) {
+        // A Map iterates in insertion order: moving the entry to the end keeps the oldest first.
+        states.delete(streamId);
+        states.set(streamId, folded);
+      }
+      return folded as FoldedState<State> | undefined;
+    },
+
+    remember<State>(decider: object, streamId: string, folded: FoldedState<State>): void {
+      if (capacity === 0) return;
+      const states = statesOf(decider);
+      states.delete(streamId);
+      states.set(streamId, folded);
+      if (states.size > capacity) states.delete(states.keys().next().value!);
+    },
+
+    forget(decider: object, streamId: string): void {
+      byDecider.get(decider)?.delete(streamId);
+    },
+  };
+}
+
+export type RecentStates = ReturnType<typeof createRecentStates>;
