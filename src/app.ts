@@ -12,7 +12,7 @@ import { ANONYMOUS } from './http/actor.js';
 import type { AppDeps } from './http/deps.js';
 import { installProblemHandlers } from './http/problem.js';
 import { validatorCompiler } from './http/validation.js';
-import { loggerOptions } from './logger.js';
+import { loggerOptions, requestLoggerFactory } from './logger.js';
 import { patientCommandRoutes } from './patients/routes.js';
 import { patientQueryRoutes } from './patients/queries.js';
 import { accountRoutes } from './accounts/routes.js';
@@ -42,6 +42,7 @@ export async function buildApp(deps: AppDeps & { kysely: Kysely<Database> }, opt
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     return503OnClosing: true,
+    childLoggerFactory: requestLoggerFactory,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

@@ -1,4 +1,5 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
+import type { Bindings, ChildLoggerOptions, Logger } from 'pino';
 
 // Anything that identifies a patient or unlocks an account stays out of the logs, wherever it
 // appears. Bodies are never logged; these catch the places where one might leak in anyway.
@@ -49,3 +50,48 @@ export function loggerOptions(level: string) {
     },
   };
 }
+
+type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+/**
+ * The per-request logger Fastify asks for, made only when a message at an enabled level is first
+ * written: pino's child with the request id costs ~9 µs (2.7 % of a registration's API CPU),
+ * and at the usual `warn` level almost no request ever logs.
+ */
+class RequestLogger {
+  #child: Logger | undefined;
+
+  constructor(
+    readonly parent: Logger,
+    readonly bindings: Bindings,
+  ) {}
+
+  #write(level: Level, args: unknown[]) {
+    if (!this.parent.isLevelEnabled(level)) return;
+    this.#child ??= this.parent.child(this.bindings);
+    (this.#child as unknown as Record<Level, (...args: unknown[]) => void>)[level](...args);
+  }
+
+  get level() {
+    return this.parent.level;
+  }
+
+  fatal(...args: unknown[]) { this.#write('fatal', args); }
+  error(...args: unknown[]) { this.#write('error', args); }
+  warn(...args: unknown[]) { this.#write('warn', args); }
+  info(...args: unknown[]) { this.#write('info', args); }
+  debug(...args: unknown[]) { this.#write('debug', args); }
+  trace(...args: unknown[]) { this.#write('trace', args); }
+  silent() {}
+
+  child(bindings: Bindings, options?: ChildLoggerOptions) {
+    return (this.#child ??= this.parent.child(this.bindings)).child(bindings, options);
+  }
+}
+
+export const requestLoggerFactory = (logger: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions): FastifyBaseLogger =>
+  // A route's own log level or serializers need pino's child as such; Fastify's logger for
+  // `logger: false` has children of no cost already.
+  Object.keys(options).length > 0 || !('isLevelEnabled' in logger)
+    ? logger.child(bindings, options)
+    : (new RequestLogger(logger as unknown as Logger, bindings) as unknown as FastifyBaseLogger);

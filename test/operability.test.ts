@@ -49,7 +49,11 @@ function testConfig() {
 }
 
 /** An app of our own making, to give it a logger of our own or a store that fails. */
-async function appWith(t: Parameters<typeof createTestDatabase>[0], db: TestDatabase, options: { store?: EventStore; lines?: string[] }) {
+async function appWith(
+  t: Parameters<typeof createTestDatabase>[0],
+  db: TestDatabase,
+  options: { store?: EventStore; lines?: string[]; level?: string },
+) {
   const lines = options.lines ?? [];
   const stream = new Writable({
     write(chunk, _encoding, done) {
@@ -59,7 +63,7 @@ async function appWith(t: Parameters<typeof createTestDatabase>[0], db: TestData
   });
   const app = await buildApp(
     { config: testConfig(), pool: db.pool, kysely: db.kysely, store: options.store ?? db.store, clock: () => new Date() },
-    { loggerInstance: pino(loggerOptions('trace'), stream) },
+    { loggerInstance: pino(loggerOptions(options.level ?? 'trace'), stream) },
   );
   t.teardown(() => app.close());
   return { app, lines, auth: `Bearer ${signAccessToken(app, admin)}` };
@@ -250,6 +254,28 @@ t.test('errors', async (t) => {
     const logged = lines.map((line) => JSON.parse(line)).find((entry) => entry.reqId === 'req-fail-500' && entry.level >= 50);
     t.match(logged, { msg: 'request failed', err: { message: secret, code: 'ECONNREFUSED' } }, 'the cause is in our logs');
     t.notOk(lines.some((line) => line.includes('MRN-SECRET')), "PostgreSQL's detail, which quotes values, is not logged");
+  });
+
+  t.test('at the warn level a request that goes well logs nothing, and a failure still carries its request id', async (t) => {
+    const db = await createTestDatabase(t);
+    const failing: EventStore = {
+      ...db.store,
+      readStream: async () => {
+        throw new Error('the database went away');
+      },
+    };
+    const { app, lines, auth } = await appWith(t, db, { store: failing, level: 'warn' });
+    const fine = await app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'req-fine' } });
+    t.equal(fine.statusCode, 200);
+    const failed = await app.inject({
+      method: 'GET',
+      url: `/api/v1/patients/${uuid()}/history`,
+      headers: { authorization: auth, 'x-request-id': 'req-fail-warn' },
+    });
+    t.equal(failed.statusCode, 500);
+    const entries = lines.map((line) => JSON.parse(line));
+    t.notOk(entries.some((entry) => entry.reqId === 'req-fine'), 'nothing about the request that went well');
+    t.match(entries.find((entry) => entry.reqId === 'req-fail-warn'), { level: 50, msg: 'request failed' });
   });
 
   t.test('a command whose store fails appends nothing and also answers a bare 500 problem', async (t) => {

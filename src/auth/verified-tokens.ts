@@ -1,0 +1,23 @@
+/**
+ * Remembers tokens already verified, until they expire, so a client's every request does not pay
+ * for an HMAC and a JSON parse again. Keyed by the whole token: only tokens that passed `verify`
+ * get in, and a token differing by one character is a different key. (fast-jwt's own cache keys
+ * by a SHA-256 of the token: measured at 4.4 % of a registration's API CPU.)
+ */
+export function rememberVerifiedTokens<Claims extends { exp?: number }>(
+  verify: (token: string) => Claims,
+  capacity: number,
+  now: () => number = Date.now,
+): (token: string) => Claims {
+  const verified = new Map<string, { claims: Claims; expiresAtMs: number }>();
+  return (token) => {
+    const known = verified.get(token);
+    if (known && known.expiresAtMs > now()) return known.claims;
+    if (known) verified.delete(token);
+    const claims = verify(token);
+    // A Map iterates in insertion order: when full, the token verified longest ago goes.
+    if (verified.size >= capacity) verified.delete(verified.keys().next().value!);
+    verified.set(token, { claims, expiresAtMs: (claims.exp ?? 0) * 1000 });
+    return claims;
+  };
+}
