@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
 import pg from 'pg';
+import { createEventStore } from '../src/event-store/store.js';
 import { decodeCursor } from '../src/http/schemas.js';
 import { validatorCompiler } from '../src/http/validation.js';
 import { RegisterPatientBody, UpdatePatientBody } from '../src/patients/schemas.js';
@@ -26,7 +27,8 @@ await pool.query(`create table if not exists bench_floor_events (like events inc
 const app = Fastify({ logger: false });
 app.setValidatorCompiler(validatorCompiler);
 
-const metadata = JSON.stringify({ actorId: randomUUID(), actorRole: 'practitioner' });
+const practitionerId = randomUUID();
+const metadata = JSON.stringify({ actorId: practitionerId, actorRole: 'practitioner' });
 
 // (a) validate the same body, insert one event row: one round trip.
 app.post('/floor/insert', { schema: { body: RegisterPatientBody } }, async (request, reply) => {
@@ -63,6 +65,35 @@ app.post(
     return reply.send({ id, version, position: Number(result.rows[0]!.position) });
   },
 );
+
+// What the event store alone costs a registration: validate the same body, then append_events
+// with what POST /patients appends (two events, the MRN claim, a relied-on stream), with no
+// authentication, domain logic or projection. Its ratio to (a) bounds POST /patients here.
+// Event types and claim scope of its own, so no projection picks the events up.
+const store = createEventStore(pool);
+app.post('/floor/append', { schema: { body: RegisterPatientBody } }, async (request, reply) => {
+  const id = randomUUID();
+  const body = request.body as { mrn?: string };
+  const mrn = body.mrn ?? id;
+  const event = (type: string, data: object) => ({
+    eventId: randomUUID(),
+    type,
+    schemaVersion: 1,
+    data,
+    metadata: { actorId: practitionerId, actorRole: 'practitioner' },
+    recordedAt: new Date(),
+  });
+  const result = await store.append({
+    streamId: id,
+    streamType: 'bench-diagnostic',
+    expectedVersion: 0,
+    events: [event('DiagnosticRegistered', { ...request.body!, patientId: id }), event('DiagnosticAssigned', { patientId: id, practitionerId })],
+    claims: [{ scope: 'bench-diagnostic-mrn', value: mrn }],
+    releases: [],
+    reliesOn: [{ streamId: practitionerId, version: 0 }],
+  });
+  return reply.code(201).send({ id, version: result.version, position: result.position });
+});
 
 // (b) validate the same body, touch no database.
 app.post('/floor/validate', { schema: { body: RegisterPatientBody } }, async (_request, reply) =>

@@ -47,6 +47,7 @@ const LABEL: Record<RequestKind, string> = {
   'floor-validate': 'floor (b): validate body, no DB',
   'floor-insert': 'floor (a): validate + INSERT 1 event row',
   'floor-read-insert': 'diagnostic: read a stream, then (a)',
+  'floor-append': 'diagnostic: (b) + append_events only',
   register: 'POST /patients',
   'register-idempotent': 'POST /patients + Idempotency-Key',
   update: 'PATCH /patients/{id} (clinical command)',
@@ -58,6 +59,7 @@ const LABEL: Record<RequestKind, string> = {
 
 const FLOOR_OF: Partial<Record<RequestKind, RequestKind>> = {
   'floor-read-insert': 'floor-insert',
+  'floor-append': 'floor-insert',
   register: 'floor-insert',
   'register-idempotent': 'floor-insert',
   update: 'floor-insert',

@@ -25,6 +25,7 @@ export const REQUEST_KINDS = [
   'update',
   'floor-insert',
   'floor-read-insert',
+  'floor-append',
   'floor-validate',
   'get',
   'floor-get',
@@ -75,6 +76,8 @@ export function requestFactory(kind: RequestKind, targets: Targets, seed: number
         headers: JSON_BODY,
         body: JSON.stringify(correction(random)),
       });
+    case 'floor-append':
+      return () => ({ method: 'POST', url: `${floor}/floor/append`, headers: JSON_BODY, body: newRegistration() });
     case 'floor-validate':
       return () => ({ method: 'POST', url: `${floor}/floor/validate`, headers: JSON_BODY, body: newRegistration() });
     case 'get':
