@@ -22,4 +22,4 @@ COPY --from=build /app/dist ./dist
 USER node
 EXPOSE 3000
 # The API by default; the worker image runs `node dist/src/worker.js` (see docker-compose.yml).
-CMD ["node", "dist/src/server.js"]
+CMD ["node", "--max-old-space-size=384", "dist/src/server.js"]

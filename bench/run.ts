@@ -209,7 +209,8 @@ async function main() {
   log(`starting the API (:${apiPort}), the worker and the floor harness (:${floorPort})`);
   // --profile: CPU profiles of the API and the worker, written when they stop, for finding a cause.
   const profile = plan.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(logDir, 'profiles')}`] : [];
-  const api = startNode('api', 'dist/src/server.js', { ...commonEnv, PORT: String(apiPort) }, logDir, profile);
+  // As `npm run start:api` and the Dockerfile start it, heap cap included.
+  const api = startNode('api', 'dist/src/server.js', { ...commonEnv, PORT: String(apiPort) }, logDir, ['--max-old-space-size=384', ...profile]);
   const worker = startNode('worker', 'dist/src/worker.js', { ...commonEnv, PORT: '0' }, logDir, profile);
   const floor = startNode('floor', 'dist/bench/floor-server.js', { ...commonEnv, PORT: String(floorPort) }, logDir);
   const apiUrl = `http://127.0.0.1:${apiPort}`;
