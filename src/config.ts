@@ -1,8 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 
-const Port = Type.Integer({ minimum: 0, maximum: 65535 });
-
 const Environment = Type.Object({
   NODE_ENV: Type.Optional(Type.String()),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
@@ -10,7 +8,8 @@ const Environment = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   EMBEDDED_PG_DIR: Type.String({ default: './data/pg' }),
-  EMBEDDED_PG_PORT: { ...Port, default: 54320 },
+  // Not `{ ...schema }`: the spread drops TypeBox's hidden kind, and the value is never converted.
+  EMBEDDED_PG_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 54320 }),
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 2, maximum: 200, default: 20 }),
   PROJECTION_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 20000, default: 1000 }),
   // Streams whose folded state a process keeps, per kind of record, so the next command on one skips

