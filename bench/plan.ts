@@ -26,9 +26,9 @@ export interface Plan {
 export const SEQUENCE: Array<{ kind: RequestKind; onlyAt?: number }> = [
   { kind: 'floor-validate' },
   { kind: 'floor-insert' },
-  { kind: 'floor-append', onlyAt: 10 },
   { kind: 'register' },
   { kind: 'register-idempotent', onlyAt: 10 },
+  { kind: 'floor-append', onlyAt: 10 },
   { kind: 'floor-read-insert', onlyAt: 10 },
   { kind: 'update' },
   { kind: 'floor-get' },
