@@ -1,3 +1,8 @@
+import { setBounded } from '../bounded-map.js';
+
+/** The default number of streams remembered per decider (RECENT_STATES_PER_DECIDER). */
+export const RECENT_STATES_PER_DECIDER = 5000;
+
 /** A stream's state folded up to `version`, as a command last saw it. */
 export interface FoldedState<State> {
   state: State;
@@ -26,20 +31,12 @@ export function createRecentStates(capacity: number) {
     recall<State>(decider: object, streamId: string): FoldedState<State> | undefined {
       const states = statesOf(decider);
       const folded = states.get(streamId);
-      if (folded) {
-        // A Map iterates in insertion order: moving the entry to the end keeps the oldest first.
-        states.delete(streamId);
-        states.set(streamId, folded);
-      }
+      if (folded) setBounded(states, streamId, folded, capacity);
       return folded as FoldedState<State> | undefined;
     },
 
     remember<State>(decider: object, streamId: string, folded: FoldedState<State>): void {
-      if (capacity === 0) return;
-      const states = statesOf(decider);
-      states.delete(streamId);
-      states.set(streamId, folded);
-      if (states.size > capacity) states.delete(states.keys().next().value!);
+      setBounded(statesOf(decider), streamId, folded, capacity);
     },
 
     forget(decider: object, streamId: string): void {

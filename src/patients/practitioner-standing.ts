@@ -1,3 +1,4 @@
+import { setBounded } from '../bounded-map.js';
 import type { EventStore } from '../event-store/store.js';
 import { ReliedOnStreamChanged } from '../event-store/errors.js';
 import type { StoredEvent, StreamVersion } from '../event-store/types.js';
@@ -45,8 +46,7 @@ export function createStandingReader(store: EventStore, capacity = 10_000) {
     if (version !== undefined) return { standing: 'verified', version };
     const fresh = await readPractitionerStanding(store, practitionerId);
     if (fresh.standing === 'verified') {
-      if (verifiedAt.size >= capacity) verifiedAt.delete(verifiedAt.keys().next().value!);
-      verifiedAt.set(practitionerId, fresh.version);
+      setBounded(verifiedAt, practitionerId, fresh.version, capacity);
     }
     return fresh;
   }
