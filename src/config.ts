@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
+import { RECENT_STATES_PER_DECIDER } from './event-store/recent-states.js';
 
 const Environment = Type.Object({
   NODE_ENV: Type.Optional(Type.String()),
@@ -14,7 +15,7 @@ const Environment = Type.Object({
   PROJECTION_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 20000, default: 1000 }),
   // Streams whose folded state a process keeps, per kind of record, so the next command on one skips
   // reading it (the append still checks the version); about 1 KB each. 0 turns it off.
-  RECENT_STATES_PER_DECIDER: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 5000 }),
+  RECENT_STATES_PER_DECIDER: Type.Integer({ minimum: 0, maximum: 1_000_000, default: RECENT_STATES_PER_DECIDER }),
   CONSISTENCY_TIMEOUT_MS: Type.Integer({ minimum: 0, maximum: 30000, default: 2000 }),
   JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   JWT_ISSUER: Type.String({ default: 'pams' }),

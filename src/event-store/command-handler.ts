@@ -30,6 +30,9 @@ export interface CommandOutcome<Event> extends AppendResult {
   events: Event[];
 }
 
+// Out of reach, of another type, or not there: all answer the same.
+const missing = (decider: { streamType: string }, streamId: string) => notFound(`No ${decider.streamType} with id ${streamId}.`);
+
 function toAppError(rejection: Rejection): AppError {
   switch (rejection.kind) {
     case 'invalid':
@@ -74,7 +77,7 @@ export async function handleCommand<Command, Event extends DomainEvent, State>(
   const version = folded?.version ?? 0;
   // Out of reach reads exactly as missing, and is settled before If-Match, whose 412 would tell.
   if (folded && envelope.actor && decider.reaches && !decider.reaches(envelope.actor, state)) {
-    throw notFound(`No ${decider.streamType} with id ${envelope.streamId}.`);
+    throw missing(decider, envelope.streamId);
   }
   // A record that does not exist answers 404 from decide, whatever If-Match says (RFC 9110 13.2.1).
   if (folded && envelope.expectedVersion !== undefined && envelope.expectedVersion !== version) {
@@ -105,7 +108,7 @@ async function readAndFold<Command, Event extends DomainEvent, State>(
 ): Promise<FoldedState<State> | undefined> {
   const { events, last } = await store.readStreamToFold(streamId, on);
   if (!last) return undefined;
-  if (last.streamType !== decider.streamType) throw notFound(`No ${decider.streamType} with id ${streamId}.`);
+  if (last.streamType !== decider.streamType) throw missing(decider, streamId);
   const state = events.reduce((current, event) => decider.evolve(current, event as Event), decider.initialState());
   const folded = { state, version: last.version, position: last.position };
   if (!on) store.recentStates.remember(decider, streamId, folded);

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { createCommitSignal, type CommitSignal } from './commit-signal.js';
-import { createRecentStates } from './recent-states.js';
+import { createRecentStates, RECENT_STATES_PER_DECIDER } from './recent-states.js';
 import { ConcurrencyConflict, IdempotencyKeyInUse, ReliedOnStreamChanged, UniqueValueTaken } from './errors.js';
 import type { AppendRequest, AppendResult, CommitOrderCursor, DomainEvent, IdempotencyRecord, StoredEvent } from './types.js';
 
@@ -135,7 +135,7 @@ export function createEventStore(pool: pg.Pool, options: EventStoreOptions = {})
     append,
 
     /** Commands' folded states, for handleCommand: see createRecentStates. */
-    recentStates: createRecentStates(options.recentStatesPerDecider ?? 5000),
+    recentStates: createRecentStates(options.recentStatesPerDecider ?? RECENT_STATES_PER_DECIDER),
 
     /** Resolves once the wake-ups for every commit so far are sent: before the pool is closed. */
     settled: () => signal.settled(),
