@@ -48,6 +48,14 @@ function testConfig() {
   return loadConfig({ JWT_SECRET: 'test-secret-test-secret-test-secret-000', LOG_LEVEL: 'silent', PASSWORD_HASH_COST: '10' });
 }
 
+/** The store, but `method` fails with `error`. */
+const storeFailing = (store: EventStore, method: 'readStream' | 'append', error: Error): EventStore => ({
+  ...store,
+  [method]: async () => {
+    throw error;
+  },
+});
+
 /** An app of our own making, to give it a logger of our own or a store that fails. */
 async function appWith(
   t: Parameters<typeof createTestDatabase>[0],
@@ -230,12 +238,7 @@ t.test('errors', async (t) => {
   t.test('a 500 reveals nothing of its cause, comes back as problem+json, and is logged for us with the request id', async (t) => {
     const db = await createTestDatabase(t);
     const secret = 'connect ECONNREFUSED 10.9.8.7:5432 user=pams_owner password=hunter2';
-    const failing: EventStore = {
-      ...db.store,
-      readStream: async () => {
-        throw Object.assign(new Error(secret), { code: 'ECONNREFUSED', detail: 'Key (value)=(MRN-SECRET)' });
-      },
-    };
+    const failing = storeFailing(db.store, 'readStream', Object.assign(new Error(secret), { code: 'ECONNREFUSED', detail: 'Key (value)=(MRN-SECRET)' }));
     const { app, lines, auth } = await appWith(t, db, { store: failing });
     const response = await app.inject({
       method: 'GET',
@@ -258,12 +261,7 @@ t.test('errors', async (t) => {
 
   t.test('at the warn level a request that goes well logs nothing, and a failure still carries its request id', async (t) => {
     const db = await createTestDatabase(t);
-    const failing: EventStore = {
-      ...db.store,
-      readStream: async () => {
-        throw new Error('the database went away');
-      },
-    };
+    const failing = storeFailing(db.store, 'readStream', new Error('the database went away'));
     const { app, lines, auth } = await appWith(t, db, { store: failing, level: 'warn' });
     const fine = await app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'req-fine' } });
     t.equal(fine.statusCode, 200);
@@ -280,12 +278,7 @@ t.test('errors', async (t) => {
 
   t.test('a command whose store fails appends nothing and also answers a bare 500 problem', async (t) => {
     const db = await createTestDatabase(t);
-    const failing: EventStore = {
-      ...db.store,
-      append: async () => {
-        throw new Error('relation "events" does not exist');
-      },
-    };
+    const failing = storeFailing(db.store, 'append', new Error('relation "events" does not exist'));
     const { app, auth } = await appWith(t, db, { store: failing });
     const response = await app.inject({
       method: 'POST',
