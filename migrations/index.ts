@@ -8,6 +8,7 @@ import * as accountDirectory from './0006_account_directory.js';
 import * as careTeam from './0010_care_team.js';
 import * as appendAfterCommitRelyingOnStreams from './0011_append_after_commit_relying_on_streams.js';
 import * as roomForHotUpdates from './0012_room_for_hot_updates.js';
+import * as appendEventsBatch from './0013_append_events_batch.js';
 
 // Listed, not discovered: the order is part of the schema's history, and a compiled build needs no
 // directory scan. Released migrations are frozen; change the schema by adding one.
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '0010_care_team': careTeam,
   '0011_append_after_commit_relying_on_streams': appendAfterCommitRelyingOnStreams,
   '0012_room_for_hot_updates': roomForHotUpdates,
+  '0013_append_events_batch': appendEventsBatch,
 };

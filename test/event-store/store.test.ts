@@ -1,7 +1,8 @@
 import t from 'tap';
 import { v4 as uuid } from 'uuid';
 import { ConcurrencyConflict, IdempotencyKeyInUse, ReliedOnStreamChanged, UniqueValueTaken } from '../../src/event-store/errors.js';
-import type { NewEvent } from '../../src/event-store/types.js';
+import { createEventStore } from '../../src/event-store/store.js';
+import type { AppendRequest, AppendResult, NewEvent } from '../../src/event-store/types.js';
 import { createTestDatabase } from '../helpers/database.js';
 
 const metadata = { actorId: null, actorRole: 'system' };
@@ -151,6 +152,111 @@ t.test('the event store', async (t) => {
       ConcurrencyConflict,
     );
     t.equal((await store.readStream(fresh)).length, 0);
+  });
+});
+
+t.test('appends that arrive while the store is busy are committed together, each on its own terms', async (t) => {
+  const db = await createTestDatabase(t);
+  const store = createEventStore(db.pool, { appendLanes: 1 });
+  const fresh = (overrides: Partial<AppendRequest> = {}): AppendRequest => ({
+    streamId: uuid(),
+    streamType: 'thing',
+    expectedVersion: 0,
+    events: [event('ThingMade')],
+    ...overrides,
+  });
+
+  /**
+   * Keeps the store's only lane busy with an append that waits on a row lock, makes `appends`
+   * while it waits (so they queue and leave as one group), then lets it through.
+   */
+  async function asOneGroup(appends: AppendRequest[]): Promise<PromiseSettledResult<AppendResult>[]> {
+    const blocker = uuid();
+    await store.append(fresh({ streamId: blocker }));
+    const locker = await db.pool.connect();
+    try {
+      await locker.query('begin');
+      await locker.query('select 1 from streams where stream_id = $1 for update', [blocker]);
+      const held = store.append({ streamId: blocker, streamType: 'thing', expectedVersion: 1, events: [event('ThingChanged')] });
+      const grouped = Promise.allSettled(appends.map((request) => store.append(request)));
+      await locker.query('commit');
+      await held;
+      return await grouped;
+    } finally {
+      locker.release();
+    }
+  }
+
+  const transactionsOf = async (streamIds: string[]) =>
+    (await db.pool.query('select distinct transaction_id from events where stream_id = any($1)', [streamIds])).rows.length;
+  const valueOf = <Value>(outcome: PromiseSettledResult<Value>) => (outcome as PromiseFulfilledResult<Value>).value;
+  const reasonOf = (outcome: PromiseSettledResult<unknown>) => (outcome as PromiseRejectedResult).reason;
+
+  t.test('in one transaction, each answered with its own version and position', async (t) => {
+    const appends = [fresh(), fresh({ events: [event('ThingMade'), event('ThingChanged')] }), fresh()];
+    const outcomes = await asOneGroup(appends);
+    t.same(outcomes.map((outcome) => outcome.status), ['fulfilled', 'fulfilled', 'fulfilled']);
+    t.equal(await transactionsOf(appends.map((append) => append.streamId)), 1, 'one commit for all three');
+    for (const [index, append] of appends.entries()) {
+      const stored = await store.readStream(append.streamId);
+      const result = valueOf(outcomes[index]!);
+      t.equal(result.streamId, append.streamId);
+      t.equal(result.version, append.events.length);
+      t.equal(result.position, stored.at(-1)!.position, 'the position of its own last event');
+    }
+  });
+
+  t.test('one that is refused changes nothing, and the others still commit', async (t) => {
+    const existing = uuid();
+    await store.append(fresh({ streamId: existing }));
+    const mrn = `MRN-${uuid()}`;
+    await store.append(fresh({ claims: [{ scope: 'mrn', value: mrn }] }));
+    const moved = uuid();
+    await store.append(fresh({ streamId: moved }));
+    const usedKey = { scope: 'someone', key: uuid(), requestHash: 'h', statusCode: 201, response: {} };
+    await store.append(fresh({ idempotency: usedKey }));
+    const duplicateEvent = event('ThingMade');
+    await store.append(fresh({ events: [duplicateEvent] }));
+
+    const appends = [
+      fresh(),
+      fresh({ streamId: existing }),
+      fresh({ claims: [{ scope: 'mrn', value: mrn }] }),
+      fresh({ reliesOn: [{ streamId: moved, version: 0 }] }),
+      fresh({ idempotency: usedKey }),
+      fresh({ events: [duplicateEvent] }),
+      fresh({ claims: [{ scope: 'mrn', value: `MRN-${uuid()}` }] }),
+    ];
+    const outcomes = await asOneGroup(appends);
+    t.same(outcomes.map((outcome) => outcome.status), ['fulfilled', 'rejected', 'rejected', 'rejected', 'rejected', 'rejected', 'fulfilled']);
+    t.type(reasonOf(outcomes[1]!), ConcurrencyConflict, 'a stream that exists is not new');
+    t.type(reasonOf(outcomes[2]!), UniqueValueTaken);
+    t.equal(reasonOf(outcomes[2]!).scope, 'mrn', 'the refusal names the claim');
+    t.type(reasonOf(outcomes[3]!), ReliedOnStreamChanged);
+    t.type(reasonOf(outcomes[4]!), IdempotencyKeyInUse);
+    t.match(reasonOf(outcomes[5]!), { code: '23505' }, 'an unexpected failure comes back as PostgreSQL reported it');
+
+    const refused = [2, 3, 4, 5].map((index) => appends[index]!.streamId);
+    const left = await db.pool.query(
+      `select (select count(*) from events where stream_id = any($1))::int as events,
+              (select count(*) from streams where stream_id = any($1))::int as streams,
+              (select count(*) from unique_claims where stream_id = any($1))::int as claims`,
+      [refused],
+    );
+    t.same(left.rows[0], { events: 0, streams: 0, claims: 0 }, 'the refused appends left nothing behind');
+    t.equal((await store.readStream(existing)).length, 1, 'the existing stream is untouched');
+    t.equal((await store.readStream(appends[0]!.streamId)).length, 1);
+    t.equal((await store.readStream(appends[6]!.streamId)).length, 1);
+  });
+
+  t.test('of two appends to one stream at one version in one group, exactly one wins', async (t) => {
+    const streamId = uuid();
+    await store.append(fresh({ streamId }));
+    const next = (n: number) => fresh({ streamId, expectedVersion: 1, events: [event('ThingChanged', { n })] });
+    const outcomes = await asOneGroup([next(1), next(2)]);
+    t.same(outcomes.map((outcome) => outcome.status).sort(), ['fulfilled', 'rejected']);
+    t.type(reasonOf(outcomes.find((outcome) => outcome.status === 'rejected')!), ConcurrencyConflict);
+    t.equal((await store.readStream(streamId)).length, 2);
   });
 });
 

@@ -1,0 +1,123 @@
+import t from 'tap';
+import { createGroupCommit, type GroupedOutcome } from '../../src/event-store/group-commit.js';
+
+/** A round trip the test finishes by hand. */
+interface Pending<Value> {
+  finish(value: Value): void;
+  fail(error: unknown): void;
+}
+
+function deferred<Value>(): { promise: Promise<Value> } & Pending<Value> {
+  let finish!: (value: Value) => void;
+  let fail!: (error: unknown) => void;
+  const promise = new Promise<Value>((resolve, reject) => {
+    finish = resolve;
+    fail = reject;
+  });
+  return { promise, finish, fail };
+}
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+/** A database stand-in that records every round trip and lets the test answer each. */
+function fakeDatabase() {
+  const alone: Array<{ request: string } & Pending<string>> = [];
+  const groups: Array<{ requests: string[] } & Pending<GroupedOutcome<string>[]>> = [];
+  return {
+    alone,
+    groups,
+    appendAlone(request: string) {
+      const round = deferred<string>();
+      alone.push({ request, ...round });
+      return round.promise;
+    },
+    appendGroup(requests: string[]) {
+      const round = deferred<GroupedOutcome<string>[]>();
+      groups.push({ requests, ...round });
+      return round.promise;
+    },
+  };
+}
+
+t.test('group commit', async (t) => {
+  t.test('sends an append at once and alone while a lane is free', async (t) => {
+    const db = fakeDatabase();
+    const commit = createGroupCommit({ lanes: 2, maxGroup: 8, ...db });
+    const first = commit.append('a');
+    const second = commit.append('b');
+    t.same(db.alone.map((round) => round.request), ['a', 'b'], 'both lanes used, no waiting');
+    t.equal(db.groups.length, 0);
+    db.alone[0]!.finish('a done');
+    db.alone[1]!.finish('b done');
+    t.same(await Promise.all([first, second]), ['a done', 'b done']);
+  });
+
+  t.test('appends that find every lane busy leave together, in arrival order, each with its own outcome', async (t) => {
+    const db = fakeDatabase();
+    const commit = createGroupCommit({ lanes: 1, maxGroup: 8, ...db });
+    const first = commit.append('a');
+    const waiting = ['b', 'c', 'd'].map((request) => commit.append(request));
+    t.same(db.alone.map((round) => round.request), ['a']);
+    t.equal(db.groups.length, 0, 'nothing more is sent while the only lane is busy');
+
+    db.alone[0]!.finish('a done');
+    await first;
+    await settle();
+    t.same(db.groups.map((group) => group.requests), [['b', 'c', 'd']], 'the waiting appends travel as one group');
+    const refusal = new Error('c refused');
+    db.groups[0]!.finish([{ result: 'b done' }, { error: refusal }, { result: 'd done' }]);
+    const outcomes = await Promise.allSettled(waiting);
+    t.same(outcomes, [
+      { status: 'fulfilled', value: 'b done' },
+      { status: 'rejected', reason: refusal },
+      { status: 'fulfilled', value: 'd done' },
+    ]);
+  });
+
+  t.test('a group carries at most maxGroup appends; the rest follow in the next', async (t) => {
+    const db = fakeDatabase();
+    const commit = createGroupCommit({ lanes: 1, maxGroup: 2, ...db });
+    const all = ['a', 'b', 'c', 'd', 'e'].map((request) => commit.append(request));
+    db.alone[0]!.finish('a done');
+    await settle();
+    t.same(db.groups.map((group) => group.requests), [['b', 'c']]);
+    db.groups[0]!.finish([{ result: 'b done' }, { result: 'c done' }]);
+    await settle();
+    t.same(db.groups.map((group) => group.requests), [['b', 'c'], ['d', 'e']]);
+    db.groups[1]!.finish([{ result: 'd done' }, { result: 'e done' }]);
+    t.same(await Promise.all(all), ['a done', 'b done', 'c done', 'd done', 'e done']);
+  });
+
+  t.test('a round trip that fails fails every append it carried, and the lane goes on', async (t) => {
+    const db = fakeDatabase();
+    const commit = createGroupCommit({ lanes: 1, maxGroup: 8, ...db });
+    const first = commit.append('a');
+    const grouped = [commit.append('b'), commit.append('c')];
+    db.alone[0]!.fail(new Error('connection lost'));
+    await t.rejects(first, { message: 'connection lost' } as unknown as Error);
+    await settle();
+    db.groups[0]!.fail(new Error('connection lost again'));
+    const outcomes = await Promise.allSettled(grouped);
+    t.same(outcomes.map((outcome) => outcome.status), ['rejected', 'rejected']);
+
+    const later = commit.append('d');
+    t.same(db.alone.map((round) => round.request), ['a', 'd'], 'the lane is free again');
+    db.alone[1]!.finish('d done');
+    t.equal(await later, 'd done');
+  });
+
+  t.test('an append that failed for its group’s sake (a deadlock between groups) is tried again on its own', async (t) => {
+    const db = fakeDatabase();
+    const commit = createGroupCommit({ lanes: 1, maxGroup: 8, ...db });
+    const first = commit.append('a');
+    const grouped = [commit.append('b'), commit.append('c')];
+    db.alone[0]!.finish('a done');
+    await first;
+    await settle();
+    db.groups[0]!.finish([{ result: 'b done' }, { retryAlone: true }]);
+    await settle();
+    t.same(db.alone.map((round) => round.request), ['a', 'c']);
+    db.alone[1]!.finish('c done alone');
+    t.same(await Promise.all(grouped), ['b done', 'c done alone']);
+  });
+});
