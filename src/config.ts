@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import { RECENT_STATES_PER_DECIDER } from './event-store/recent-states.js';
-import { APPEND_LANES } from './event-store/store.js';
+import { ROUND_TRIP_LANES } from './event-store/store.js';
 
 const Environment = Type.Object({
   NODE_ENV: Type.Optional(Type.String()),
@@ -17,9 +17,10 @@ const Environment = Type.Object({
   // Streams whose folded state a process keeps, per kind of record, so the next command on one skips
   // reading it (the append still checks the version); about 1 KB each. 0 turns it off.
   RECENT_STATES_PER_DECIDER: Type.Integer({ minimum: 0, maximum: 1_000_000, default: RECENT_STATES_PER_DECIDER }),
-  // Commands' appends in flight at once per process; while all are busy, further appends wait and
-  // are committed together with the next (group commit). More lanes: less waiting, bigger commit bill.
-  APPEND_LANES: Type.Integer({ minimum: 1, maximum: 64, default: APPEND_LANES }),
+  // Commands' appends (and stream reads) in flight at once per process; while all are busy, more
+  // wait and go together in the next round trip (group commit). More lanes: less waiting, more
+  // round trips and commits.
+  ROUND_TRIP_LANES: Type.Integer({ minimum: 1, maximum: 64, default: ROUND_TRIP_LANES }),
   CONSISTENCY_TIMEOUT_MS: Type.Integer({ minimum: 0, maximum: 30000, default: 2000 }),
   JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   JWT_ISSUER: Type.String({ default: 'pams' }),

@@ -71,7 +71,7 @@ export async function startRuntime(
       onError: (error) => options.log?.(`could not wake the projection workers: ${(error as Error).message}`),
     }),
     recentStatesPerDecider: config.RECENT_STATES_PER_DECIDER,
-    appendLanes: config.APPEND_LANES,
+    roundTripLanes: config.ROUND_TRIP_LANES,
   });
   return {
     config,

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { createCommitSignal, type CommitSignal } from './commit-signal.js';
-import { createGroupCommit, type GroupedOutcome } from './group-commit.js';
+import { createRoundTripGroups, type GroupedOutcome } from './round-trip-groups.js';
 import { createRecentStates, RECENT_STATES_PER_DECIDER } from './recent-states.js';
 import { ConcurrencyConflict, IdempotencyKeyInUse, ReliedOnStreamChanged, UniqueValueTaken } from './errors.js';
 import type { AppendRequest, AppendResult, CommitOrderCursor, DomainEvent, IdempotencyRecord, StoredEvent } from './types.js';
@@ -14,12 +14,16 @@ const APPEND_GROUP = 'pams_append_events_batch';
 const APPEND_GROUP_SQL = `select ordinal, last_position, new_version, error_code, error_message, error_detail
   from append_events_batch($1)`;
 
-/** The default number of appends (alone or grouped) one process has in flight at once (APPEND_LANES). */
-export const APPEND_LANES = 1;
+/**
+ * The default number of appends, and of stream reads, one process has in flight at once
+ * (ROUND_TRIP_LANES). Two keep the database busy while a group waits for its commit to reach disk.
+ */
+export const ROUND_TRIP_LANES = 2;
 // PostgreSQL keeps 64 subtransactions per transaction in shared memory; past that every snapshot
 // taken on the server gets slower. Each grouped append is one.
 const MAX_GROUP = 32;
 const DEADLOCK_DETECTED = '40P01';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const EVENT_COLUMNS = `position, transaction_id::text as transaction_id, stream_id, stream_type, stream_version,
   event_id, event_type, schema_version, data, metadata, recorded_at`;
@@ -123,6 +127,23 @@ function groupedOutcome(row: GroupedRow, request: AppendRequest): GroupedOutcome
   return { error: appendError(error, request) };
 }
 
+interface RowToFold {
+  stream_type: string;
+  stream_version: number;
+  position: number;
+  event_type: string;
+  data: unknown;
+}
+
+/** Rows of one stream, in version order. */
+function streamToFold(rows: RowToFold[]): StreamToFold {
+  const last = rows.at(-1);
+  return {
+    events: rows.map((row) => ({ type: row.event_type, data: row.data })),
+    last: last && { streamType: last.stream_type, version: last.stream_version, position: last.position },
+  };
+}
+
 export interface StreamToFold {
   events: DomainEvent[];
   /** The stream's type, version and the position of its last event; absent for a new stream. */
@@ -135,8 +156,8 @@ export interface EventStoreOptions {
   signal?: CommitSignal;
   /** How many streams' folded states to keep per decider for the next command on them. */
   recentStatesPerDecider?: number;
-  /** Appends outside a transaction in flight at once; more wait and are committed together (see group-commit.ts). */
-  appendLanes?: number;
+  /** Appends (and stream reads) outside a transaction in flight at once; more wait and go together (round-trip-groups.ts). */
+  roundTripLanes?: number;
 }
 
 /**
@@ -160,6 +181,33 @@ export function createEventStore(pool: pg.Pool, options: EventStoreOptions = {})
     }
   }
 
+  async function readStreamToFold(streamId: string, on: Queryable): Promise<StreamToFold> {
+    const result = await on.query<RowToFold>({
+      name: 'pams_read_stream_to_fold',
+      text: `select stream_type, stream_version, position, event_type, data from events
+             where stream_id = $1 order by stream_version`,
+      values: [streamId],
+    });
+    return streamToFold(result.rows);
+  }
+
+  /** Several streams' rows in one round trip, by lower-case id; a stream with no events is absent. */
+  async function readRowsToFold(streamIds: string[]): Promise<Map<string, RowToFold[]>> {
+    const result = await pool.query<RowToFold & { stream_id: string }>({
+      name: 'pams_read_streams_to_fold',
+      text: `select stream_id, stream_type, stream_version, position, event_type, data from events
+             where stream_id = any($1::uuid[]) order by stream_id, stream_version`,
+      values: [streamIds],
+    });
+    const rowsByStream = new Map<string, RowToFold[]>();
+    for (const row of result.rows) {
+      const rows = rowsByStream.get(row.stream_id);
+      if (rows) rows.push(row);
+      else rowsByStream.set(row.stream_id, [row]);
+    }
+    return rowsByStream;
+  }
+
   async function appendGroup(requests: AppendRequest[]): Promise<GroupedOutcome<AppendResult>[]> {
     // Every group takes its streams' locks in one order, so two groups in flight cannot deadlock on them.
     const order = requests.map((_, index) => index).sort((a, b) => (requests[a]!.streamId < requests[b]!.streamId ? -1 : 1));
@@ -177,11 +225,25 @@ export function createEventStore(pool: pg.Pool, options: EventStoreOptions = {})
     return outcomes;
   }
 
-  const groupCommit = createGroupCommit({
-    lanes: options.appendLanes ?? APPEND_LANES,
+  // Group commit: see round-trip-groups.ts.
+  const appendGroups = createRoundTripGroups({
+    lanes: options.roundTripLanes ?? ROUND_TRIP_LANES,
     maxGroup: MAX_GROUP,
-    appendAlone: (request: AppendRequest) => appendAlone(request),
-    appendGroup,
+    sendAlone: (request: AppendRequest) => appendAlone(request),
+    sendGroup: appendGroup,
+  });
+
+  const readToFoldGroups = createRoundTripGroups({
+    lanes: options.roundTripLanes ?? ROUND_TRIP_LANES,
+    maxGroup: MAX_GROUP,
+    sendAlone: (streamId: string) => readStreamToFold(streamId, pool),
+    sendGroup: async (streamIds: string[]): Promise<GroupedOutcome<StreamToFold>[]> => {
+      // One malformed id would fail the whole group's query: it goes alone, to fail on its own.
+      const rowsByStream = await readRowsToFold(streamIds.filter((streamId) => UUID.test(streamId)));
+      return streamIds.map((streamId) =>
+        UUID.test(streamId) ? { result: streamToFold(rowsByStream.get(streamId.toLowerCase()) ?? []) } : { retryAlone: true },
+      );
+    },
   });
 
   /**
@@ -191,7 +253,7 @@ export function createEventStore(pool: pg.Pool, options: EventStoreOptions = {})
    * the rest; otherwise it may share its round trip and commit with concurrent appends.
    */
   function append(request: AppendRequest, on: Queryable = pool): Promise<AppendResult> {
-    return on === pool ? groupCommit.append(request) : appendAlone(request, on);
+    return on === pool ? appendGroups.send(request) : appendAlone(request, on);
   }
 
   /** Runs `work` in one transaction on one client, and signals the appends it made once committed. */
@@ -243,19 +305,10 @@ export function createEventStore(pool: pg.Pool, options: EventStoreOptions = {})
     /**
      * What a command needs to decide on a stream: each event's type and payload, and where the
      * stream ends. Half the columns of readStream, and none of the per-event metadata to parse.
+     * Outside a transaction, reads made while others are in flight share their round trip.
      */
-    async readStreamToFold(streamId: string, on: Queryable = pool): Promise<StreamToFold> {
-      const result = await on.query<{ stream_type: string; stream_version: number; position: number; event_type: string; data: unknown }>({
-        name: 'pams_read_stream_to_fold',
-        text: `select stream_type, stream_version, position, event_type, data from events
-               where stream_id = $1 order by stream_version`,
-        values: [streamId],
-      });
-      const last = result.rows.at(-1);
-      return {
-        events: result.rows.map((row) => ({ type: row.event_type, data: row.data })),
-        last: last && { streamType: last.stream_type, version: last.stream_version, position: last.position },
-      };
+    readStreamToFold(streamId: string, on: Queryable = pool): Promise<StreamToFold> {
+      return on === pool ? readToFoldGroups.send(streamId) : readStreamToFold(streamId, on);
     },
 
     /**

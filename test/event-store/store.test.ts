@@ -157,7 +157,7 @@ t.test('the event store', async (t) => {
 
 t.test('appends that arrive while the store is busy are committed together, each on its own terms', async (t) => {
   const db = await createTestDatabase(t);
-  const store = createEventStore(db.pool, { appendLanes: 1 });
+  const store = createEventStore(db.pool, { roundTripLanes: 1 });
   const fresh = (overrides: Partial<AppendRequest> = {}): AppendRequest => ({
     streamId: uuid(),
     streamType: 'thing',
@@ -258,6 +258,51 @@ t.test('appends that arrive while the store is busy are committed together, each
     t.type(reasonOf(outcomes.find((outcome) => outcome.status === 'rejected')!), ConcurrencyConflict);
     t.equal((await store.readStream(streamId)).length, 2);
   });
+});
+
+t.test('streams read to fold while the store is busy share one round trip, each answered with its own', async (t) => {
+  const db = await createTestDatabase(t);
+  const statements: string[] = [];
+  const counting = new Proxy(db.pool, {
+    get(pool, property, receiver) {
+      if (property !== 'query') return Reflect.get(pool, property, receiver);
+      return (config: { name?: string }, ...rest: unknown[]) => {
+        statements.push(config.name ?? 'unnamed');
+        return (pool.query as (...args: unknown[]) => unknown).call(pool, config, ...rest);
+      };
+    },
+  });
+  const store = createEventStore(counting, { roundTripLanes: 1 });
+  const [first, second] = [uuid(), uuid()];
+  await db.store.append({ streamId: first, streamType: 'thing', expectedVersion: 0, events: [event('ThingMade', { n: 1 })] });
+  await db.store.append({ streamId: second, streamType: 'other', expectedVersion: 0, events: [event('OtherMade'), event('OtherChanged', { n: 2 })] });
+
+  const locker = await db.pool.connect();
+  try {
+    await locker.query('begin');
+    await locker.query('lock table events in access exclusive mode');
+    const held = store.readStreamToFold(uuid());
+    const grouped = Promise.all([second, uuid(), first.toUpperCase(), second, 'not-a-uuid'].map((id) =>
+      store.readStreamToFold(id).then((stream) => stream, (error: Error) => error)));
+    await locker.query('commit');
+    await held;
+    const [secondStream, missing, firstStream, secondAgain, malformed] = await grouped;
+    t.same(statements, ['pams_read_stream_to_fold', 'pams_read_streams_to_fold', 'pams_read_stream_to_fold'],
+      'one read alone, then one for the four that waited; the malformed id alone');
+    t.same(secondStream, {
+      events: [{ type: 'OtherMade', data: {} }, { type: 'OtherChanged', data: { n: 2 } }],
+      last: { streamType: 'other', version: 2, position: (await db.store.readStream(second)).at(-1)!.position },
+    });
+    t.same(secondAgain, secondStream, 'a stream asked for twice is answered twice');
+    t.same(missing, { events: [] }, 'a stream with no events is empty');
+    t.same(firstStream, {
+      events: [{ type: 'ThingMade', data: { n: 1 } }],
+      last: { streamType: 'thing', version: 1, position: (await db.store.readStream(first))[0]!.position },
+    }, 'ids are matched whatever their case');
+    t.match(malformed, { code: '22P02' }, 'a malformed id fails on its own, as it would alone');
+  } finally {
+    locker.release();
+  }
 });
 
 t.test('reads in commit order compare transaction ids as numbers, not as text', async (t) => {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { createGroupCommit, type GroupedOutcome } from '../../src/event-store/group-commit.js';
+import { createRoundTripGroups, type GroupedOutcome } from '../../src/event-store/round-trip-groups.js';
 
 /** A round trip the test finishes by hand. */
 interface Pending<Value> {
@@ -26,12 +26,12 @@ function fakeDatabase() {
   return {
     alone,
     groups,
-    appendAlone(request: string) {
+    sendAlone(request: string) {
       const round = deferred<string>();
       alone.push({ request, ...round });
       return round.promise;
     },
-    appendGroup(requests: string[]) {
+    sendGroup(requests: string[]) {
       const round = deferred<GroupedOutcome<string>[]>();
       groups.push({ requests, ...round });
       return round.promise;
@@ -39,12 +39,12 @@ function fakeDatabase() {
   };
 }
 
-t.test('group commit', async (t) => {
-  t.test('sends an append at once and alone while a lane is free', async (t) => {
+t.test('round-trip groups', async (t) => {
+  t.test('sends a request at once and alone while a lane is free', async (t) => {
     const db = fakeDatabase();
-    const commit = createGroupCommit({ lanes: 2, maxGroup: 8, ...db });
-    const first = commit.append('a');
-    const second = commit.append('b');
+    const groups = createRoundTripGroups({ lanes: 2, maxGroup: 8, ...db });
+    const first = groups.send('a');
+    const second = groups.send('b');
     t.same(db.alone.map((round) => round.request), ['a', 'b'], 'both lanes used, no waiting');
     t.equal(db.groups.length, 0);
     db.alone[0]!.finish('a done');
@@ -52,18 +52,18 @@ t.test('group commit', async (t) => {
     t.same(await Promise.all([first, second]), ['a done', 'b done']);
   });
 
-  t.test('appends that find every lane busy leave together, in arrival order, each with its own outcome', async (t) => {
+  t.test('requests that find every lane busy leave together, in arrival order, each with its own outcome', async (t) => {
     const db = fakeDatabase();
-    const commit = createGroupCommit({ lanes: 1, maxGroup: 8, ...db });
-    const first = commit.append('a');
-    const waiting = ['b', 'c', 'd'].map((request) => commit.append(request));
+    const groups = createRoundTripGroups({ lanes: 1, maxGroup: 8, ...db });
+    const first = groups.send('a');
+    const waiting = ['b', 'c', 'd'].map((request) => groups.send(request));
     t.same(db.alone.map((round) => round.request), ['a']);
     t.equal(db.groups.length, 0, 'nothing more is sent while the only lane is busy');
 
     db.alone[0]!.finish('a done');
     await first;
     await settle();
-    t.same(db.groups.map((group) => group.requests), [['b', 'c', 'd']], 'the waiting appends travel as one group');
+    t.same(db.groups.map((group) => group.requests), [['b', 'c', 'd']], 'the waiting requests travel as one group');
     const refusal = new Error('c refused');
     db.groups[0]!.finish([{ result: 'b done' }, { error: refusal }, { result: 'd done' }]);
     const outcomes = await Promise.allSettled(waiting);
@@ -74,10 +74,10 @@ t.test('group commit', async (t) => {
     ]);
   });
 
-  t.test('a group carries at most maxGroup appends; the rest follow in the next', async (t) => {
+  t.test('a group carries at most maxGroup requests; the rest follow in the next', async (t) => {
     const db = fakeDatabase();
-    const commit = createGroupCommit({ lanes: 1, maxGroup: 2, ...db });
-    const all = ['a', 'b', 'c', 'd', 'e'].map((request) => commit.append(request));
+    const groups = createRoundTripGroups({ lanes: 1, maxGroup: 2, ...db });
+    const all = ['a', 'b', 'c', 'd', 'e'].map((request) => groups.send(request));
     db.alone[0]!.finish('a done');
     await settle();
     t.same(db.groups.map((group) => group.requests), [['b', 'c']]);
@@ -88,11 +88,11 @@ t.test('group commit', async (t) => {
     t.same(await Promise.all(all), ['a done', 'b done', 'c done', 'd done', 'e done']);
   });
 
-  t.test('a round trip that fails fails every append it carried, and the lane goes on', async (t) => {
+  t.test('a round trip that fails fails every request it carried, and the lane goes on', async (t) => {
     const db = fakeDatabase();
-    const commit = createGroupCommit({ lanes: 1, maxGroup: 8, ...db });
-    const first = commit.append('a');
-    const grouped = [commit.append('b'), commit.append('c')];
+    const groups = createRoundTripGroups({ lanes: 1, maxGroup: 8, ...db });
+    const first = groups.send('a');
+    const grouped = [groups.send('b'), groups.send('c')];
     db.alone[0]!.fail(new Error('connection lost'));
     await t.rejects(first, { message: 'connection lost' } as unknown as Error);
     await settle();
@@ -100,17 +100,17 @@ t.test('group commit', async (t) => {
     const outcomes = await Promise.allSettled(grouped);
     t.same(outcomes.map((outcome) => outcome.status), ['rejected', 'rejected']);
 
-    const later = commit.append('d');
+    const later = groups.send('d');
     t.same(db.alone.map((round) => round.request), ['a', 'd'], 'the lane is free again');
     db.alone[1]!.finish('d done');
     t.equal(await later, 'd done');
   });
 
-  t.test('an append that failed for its group’s sake (a deadlock between groups) is tried again on its own', async (t) => {
+  t.test('a request that failed for its group’s sake (a deadlock between groups) is tried again on its own', async (t) => {
     const db = fakeDatabase();
-    const commit = createGroupCommit({ lanes: 1, maxGroup: 8, ...db });
-    const first = commit.append('a');
-    const grouped = [commit.append('b'), commit.append('c')];
+    const groups = createRoundTripGroups({ lanes: 1, maxGroup: 8, ...db });
+    const first = groups.send('a');
+    const grouped = [groups.send('b'), groups.send('c')];
     db.alone[0]!.finish('a done');
     await first;
     await settle();

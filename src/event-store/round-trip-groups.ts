@@ -1,0 +1,76 @@
+/** What became of one request sent in a group. */
+export type GroupedOutcome<Result> =
+  | { result: Result }
+  | { error: unknown }
+  /** Failed, or was left out, for the group's sake (a deadlock between groups, an id that would fail the whole query): send it alone. */
+  | { retryAlone: true };
+
+export interface RoundTripGroupOptions<Request, Result> {
+  /** Round trips (alone or grouped) in flight at once; a request that finds them all busy waits for the next group. */
+  lanes: number;
+  /** The most requests one group carries. */
+  maxGroup: number;
+  sendAlone(request: Request): Promise<Result>;
+  /** One round trip for all of `requests`, each succeeding or failing on its own. */
+  sendGroup(requests: Request[]): Promise<GroupedOutcome<Result>[]>;
+}
+
+interface Waiting<Request, Result> {
+  request: Request;
+  resolve(result: Result): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Lets concurrent requests to the database share round trips. While a lane is free a request goes
+ * at once and alone, so a quiet server answers as fast as before; once every lane is busy, requests
+ * wait and leave together with the next free lane. Under load each round trip, wake-up and (for
+ * appends) commit of the database then serves several commands: measured on the 2-core bench
+ * machine, appending registrations in groups of four took about a third less CPU per append than
+ * one at a time.
+ */
+export function createRoundTripGroups<Request, Result>(options: RoundTripGroupOptions<Request, Result>) {
+  const waiting: Waiting<Request, Result>[] = [];
+  let inFlight = 0;
+
+  async function sendGroup(group: Waiting<Request, Result>[]): Promise<void> {
+    if (group.length === 1) {
+      const [only] = group as [Waiting<Request, Result>];
+      await options.sendAlone(only.request).then(only.resolve, only.reject);
+      return;
+    }
+    let outcomes: GroupedOutcome<Result>[];
+    try {
+      outcomes = await options.sendGroup(group.map((member) => member.request));
+    } catch (error) {
+      for (const member of group) member.reject(error);
+      return;
+    }
+    group.forEach((member, index) => {
+      const outcome = outcomes[index]!;
+      if ('result' in outcome) member.resolve(outcome.result);
+      else if ('error' in outcome) member.reject(outcome.error);
+      else options.sendAlone(member.request).then(member.resolve, member.reject);
+    });
+  }
+
+  function dispatch(): void {
+    while (inFlight < options.lanes && waiting.length > 0) {
+      const group = waiting.splice(0, options.maxGroup);
+      inFlight += 1;
+      void sendGroup(group).finally(() => {
+        inFlight -= 1;
+        dispatch();
+      });
+    }
+  }
+
+  return {
+    send(request: Request): Promise<Result> {
+      return new Promise<Result>((resolve, reject) => {
+        waiting.push({ request, resolve, reject });
+        dispatch();
+      });
+    },
+  };
+}
