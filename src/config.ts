@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import { RECENT_STATES_PER_DECIDER } from './event-store/recent-states.js';
-import { ROUND_TRIP_LANES } from './event-store/store.js';
+import { ROUND_TRIP_LANES } from './event-store/round-trip-groups.js';
 
 const Environment = Type.Object({
   NODE_ENV: Type.Optional(Type.String()),

@@ -1,3 +1,15 @@
+/**
+ * The default number of appends, and of stream reads, one process has in flight at once
+ * (ROUND_TRIP_LANES). Two keep the database busy while a group waits for its commit to reach disk.
+ */
+export const ROUND_TRIP_LANES = 2;
+
+/**
+ * The most requests one group carries. PostgreSQL keeps 64 subtransactions per transaction in
+ * shared memory, past which every snapshot taken on the server gets slower; each grouped append is one.
+ */
+export const MAX_GROUP = 32;
+
 /** What became of one request sent in a group. */
 export type GroupedOutcome<Result> =
   | { result: Result }

@@ -1,29 +1,13 @@
 import type pg from 'pg';
 import { createCommitSignal, type CommitSignal } from './commit-signal.js';
-import { createRoundTripGroups, type GroupedOutcome } from './round-trip-groups.js';
+import { createAppender } from './append.js';
+import { createFoldReader } from './fold-reads.js';
 import { createRecentStates, RECENT_STATES_PER_DECIDER } from './recent-states.js';
-import { ConcurrencyConflict, IdempotencyKeyInUse, ReliedOnStreamChanged, UniqueValueTaken } from './errors.js';
-import type { AppendRequest, AppendResult, CommitOrderCursor, DomainEvent, IdempotencyRecord, StoredEvent } from './types.js';
+import { ROUND_TRIP_LANES } from './round-trip-groups.js';
+import type { AppendRequest, AppendResult, CommitOrderCursor, IdempotencyRecord, Queryable, StoredEvent } from './types.js';
 
-export type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
-
-// Named statements are parsed and planned once per connection: measured 44 % faster on appends.
-const APPEND = 'pams_append_events';
-const APPEND_SQL = 'select last_position, new_version from append_events($1, $2, $3, $4, $5, $6, $7, $8)';
-const APPEND_GROUP = 'pams_append_events_batch';
-const APPEND_GROUP_SQL = `select ordinal, last_position, new_version, error_code, error_message, error_detail
-  from append_events_batch($1)`;
-
-/**
- * The default number of appends, and of stream reads, one process has in flight at once
- * (ROUND_TRIP_LANES). Two keep the database busy while a group waits for its commit to reach disk.
- */
-export const ROUND_TRIP_LANES = 2;
-// PostgreSQL keeps 64 subtransactions per transaction in shared memory; past that every snapshot
-// taken on the server gets slower. Each grouped append is one.
-const MAX_GROUP = 32;
-const DEADLOCK_DETECTED = '40P01';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export type { Queryable } from './types.js';
+export type { StreamToFold } from './fold-reads.js';
 
 const EVENT_COLUMNS = `position, transaction_id::text as transaction_id, stream_id, stream_type, stream_version,
   event_id, event_type, schema_version, data, metadata, recorded_at`;
@@ -58,98 +42,6 @@ export function toStoredEvent(row: EventRow): StoredEvent {
   };
 }
 
-function eventsToAppend(request: AppendRequest) {
-  return request.events.map((event) => ({
-    eventId: event.eventId,
-    type: event.type,
-    schemaVersion: event.schemaVersion,
-    data: event.data,
-    metadata: event.metadata,
-    recordedAt: event.recordedAt.toISOString(),
-  }));
-}
-
-function appendParameters(request: AppendRequest): unknown[] {
-  return [
-    request.streamId,
-    request.streamType,
-    request.expectedVersion,
-    JSON.stringify(eventsToAppend(request)),
-    JSON.stringify(request.claims ?? []),
-    JSON.stringify(request.releases ?? []),
-    request.idempotency ? JSON.stringify(request.idempotency) : null,
-    JSON.stringify(request.reliesOn ?? []),
-  ];
-}
-
-/** One element of append_events_batch's argument: append_events' parameters by name. */
-function groupedAppend(request: AppendRequest) {
-  return {
-    streamId: request.streamId,
-    streamType: request.streamType,
-    expectedVersion: request.expectedVersion,
-    events: eventsToAppend(request),
-    claims: request.claims ?? [],
-    releases: request.releases ?? [],
-    idempotency: request.idempotency ?? null,
-    reliesOn: request.reliesOn ?? [],
-  };
-}
-
-/** append_events' refusals as the domain's errors; anything else as it came. */
-function appendError(error: unknown, request: AppendRequest): unknown {
-  const { code, detail } = error as { code?: string; detail?: string };
-  if (code === 'PAMS1') return new ConcurrencyConflict(request.streamId, request.expectedVersion);
-  if (code === 'PAMS2') return new UniqueValueTaken(detail ?? 'value');
-  if (code === 'PAMS3') return new IdempotencyKeyInUse();
-  if (code === 'PAMS4') return new ReliedOnStreamChanged(detail ?? '');
-  return error;
-}
-
-interface GroupedRow {
-  ordinal: number;
-  last_position: number | null;
-  new_version: number | null;
-  error_code: string | null;
-  error_message: string | null;
-  error_detail: string | null;
-}
-
-function groupedOutcome(row: GroupedRow, request: AppendRequest): GroupedOutcome<AppendResult> {
-  if (row.error_code === null) {
-    return { result: { streamId: request.streamId, version: row.new_version!, position: row.last_position! } };
-  }
-  if (row.error_code === DEADLOCK_DETECTED) return { retryAlone: true };
-  const error = Object.assign(new Error(row.error_message ?? row.error_code), {
-    code: row.error_code,
-    detail: row.error_detail ?? undefined,
-  });
-  return { error: appendError(error, request) };
-}
-
-interface RowToFold {
-  stream_type: string;
-  stream_version: number;
-  position: number;
-  event_type: string;
-  data: unknown;
-}
-
-/** Rows of one stream, in version order. */
-function streamToFold(rows: RowToFold[]): StreamToFold {
-  const last = rows.at(-1);
-  return {
-    events: rows.map((row) => ({ type: row.event_type, data: row.data })),
-    last: last && { streamType: last.stream_type, version: last.stream_version, position: last.position },
-  };
-}
-
-export interface StreamToFold {
-  events: DomainEvent[];
-  /** The stream's type, version and the position of its last event; absent for a new stream. */
-  last?: { streamType: string; version: number; position: number };
-}
-
 export type EventStore = ReturnType<typeof createEventStore>;
 
 export interface EventStoreOptions {
@@ -166,95 +58,9 @@ export interface EventStoreOptions {
  */
 export function createEventStore(pool: pg.Pool, options: EventStoreOptions = {}) {
   const signal = options.signal ?? createCommitSignal(pool);
-  async function appendAlone(request: AppendRequest, on: Queryable = pool): Promise<AppendResult> {
-    try {
-      const result = await on.query<{ last_position: number; new_version: number }>({
-        name: APPEND,
-        text: APPEND_SQL,
-        values: appendParameters(request),
-      });
-      const row = result.rows[0]!;
-      if (on === pool) signal.committed();
-      return { streamId: request.streamId, version: row.new_version, position: row.last_position };
-    } catch (error) {
-      throw appendError(error, request);
-    }
-  }
-
-  async function readStreamToFold(streamId: string, on: Queryable): Promise<StreamToFold> {
-    const result = await on.query<RowToFold>({
-      name: 'pams_read_stream_to_fold',
-      text: `select stream_type, stream_version, position, event_type, data from events
-             where stream_id = $1 order by stream_version`,
-      values: [streamId],
-    });
-    return streamToFold(result.rows);
-  }
-
-  /** Several streams' rows in one round trip, by lower-case id; a stream with no events is absent. */
-  async function readRowsToFold(streamIds: string[]): Promise<Map<string, RowToFold[]>> {
-    const result = await pool.query<RowToFold & { stream_id: string }>({
-      name: 'pams_read_streams_to_fold',
-      text: `select stream_id, stream_type, stream_version, position, event_type, data from events
-             where stream_id = any($1::uuid[]) order by stream_id, stream_version`,
-      values: [streamIds],
-    });
-    const rowsByStream = new Map<string, RowToFold[]>();
-    for (const row of result.rows) {
-      const rows = rowsByStream.get(row.stream_id);
-      if (rows) rows.push(row);
-      else rowsByStream.set(row.stream_id, [row]);
-    }
-    return rowsByStream;
-  }
-
-  async function appendGroup(requests: AppendRequest[]): Promise<GroupedOutcome<AppendResult>[]> {
-    // Every group takes its streams' locks in one order, so two groups in flight cannot deadlock on them.
-    const order = requests.map((_, index) => index).sort((a, b) => (requests[a]!.streamId < requests[b]!.streamId ? -1 : 1));
-    const result = await pool.query<GroupedRow>({
-      name: APPEND_GROUP,
-      text: APPEND_GROUP_SQL,
-      values: [JSON.stringify(order.map((index) => groupedAppend(requests[index]!)))],
-    });
-    signal.committed();
-    const outcomes: GroupedOutcome<AppendResult>[] = [];
-    for (const row of result.rows) {
-      const index = order[row.ordinal - 1]!;
-      outcomes[index] = groupedOutcome(row, requests[index]!);
-    }
-    return outcomes;
-  }
-
-  // Group commit: see round-trip-groups.ts.
-  const appendGroups = createRoundTripGroups({
-    lanes: options.roundTripLanes ?? ROUND_TRIP_LANES,
-    maxGroup: MAX_GROUP,
-    sendAlone: (request: AppendRequest) => appendAlone(request),
-    sendGroup: appendGroup,
-  });
-
-  const readToFoldGroups = createRoundTripGroups({
-    lanes: options.roundTripLanes ?? ROUND_TRIP_LANES,
-    maxGroup: MAX_GROUP,
-    sendAlone: (streamId: string) => readStreamToFold(streamId, pool),
-    sendGroup: async (streamIds: string[]): Promise<GroupedOutcome<StreamToFold>[]> => {
-      // One malformed id would fail the whole group's query: it goes alone, to fail on its own.
-      const rowsByStream = await readRowsToFold(streamIds.filter((streamId) => UUID.test(streamId)));
-      return streamIds.map((streamId) =>
-        UUID.test(streamId) ? { result: streamToFold(rowsByStream.get(streamId.toLowerCase()) ?? []) } : { retryAlone: true },
-      );
-    },
-  });
-
-  /**
-   * Appends atomically: all events or none, only if the stream is still at `expectedVersion` (0 for
-   * a new stream), with its unique claims and idempotency record, acknowledged once committed.
-   * Through `on`, a client in a transaction opened by `transaction`, it commits (and signals) with
-   * the rest; otherwise it may share its round trip and commit with concurrent appends.
-   */
-  function append(request: AppendRequest, on: Queryable = pool): Promise<AppendResult> {
-    return on === pool ? appendGroups.send(request) : appendAlone(request, on);
-  }
+  const lanes = options.roundTripLanes ?? ROUND_TRIP_LANES;
+  const { append } = createAppender(pool, signal, lanes);
+  const { readStreamToFold } = createFoldReader(pool, lanes);
 
   /** Runs `work` in one transaction on one client, and signals the appends it made once committed. */
   async function inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -302,14 +108,8 @@ export function createEventStore(pool: pg.Pool, options: EventStoreOptions = {})
       return result.rows.map(toStoredEvent);
     },
 
-    /**
-     * What a command needs to decide on a stream: each event's type and payload, and where the
-     * stream ends. Half the columns of readStream, and none of the per-event metadata to parse.
-     * Outside a transaction, reads made while others are in flight share their round trip.
-     */
-    readStreamToFold(streamId: string, on: Queryable = pool): Promise<StreamToFold> {
-      return on === pool ? readToFoldGroups.send(streamId) : readStreamToFold(streamId, on);
-    },
+    /** What a command folds to decide on a stream: see fold-reads.ts. */
+    readStreamToFold,
 
     /**
      * Runs `work` in one transaction: every append made through the client commits with the rest

@@ -1,3 +1,8 @@
+import type pg from 'pg';
+
+/** A pool or a client in a transaction: where a query runs. */
+export type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
+
 /** Who caused an event and why: what an auditor asks years later. */
 export interface EventMetadata {
   actorId: string | null;
