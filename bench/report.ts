@@ -1,3 +1,4 @@
+import type { BlockCounts } from './buffers.js';
 import type { LagResult } from './lag.js';
 import type { HttpRunResult } from './load.js';
 import { SEQUENCE } from './plan.js';
@@ -8,6 +9,8 @@ export type RoundResult = HttpRunResult & {
   round: number;
   /** CPU time per 2xx response by process (api, worker, floor, load, postgres), in µs. */
   cpuMicros: Record<string, number>;
+  /** PostgreSQL blocks per 2xx response: read from outside its shared buffers, and found in them. */
+  blocks: BlockCounts;
 };
 
 export interface Row {

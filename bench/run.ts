@@ -23,6 +23,7 @@ import {
   waitUntilReady,
   type Service,
 } from './processes.js';
+import { blocksPerRequest, watchBlocks } from './buffers.js';
 import { cpuPerRequest, snapshotCpu } from './cpu.js';
 import { buildRows, evaluateTargets, formatTable, formatTargets, type MemoryResult, type RebuildResult, type RoundResult } from './report.js';
 import { requestFactory, REQUEST_KINDS, type HttpRequest, type Targets } from './requests.js';
@@ -236,6 +237,7 @@ async function main() {
 
   const runs: RoundResult[] = [];
   let seedCounter = 100;
+  const blocks = await watchBlocks(url);
   for (const connections of plan.connections) {
     for (let round = 1; round <= plan.rounds; round += 1) {
       for (const { kind, onlyAt } of SEQUENCE) {
@@ -247,20 +249,23 @@ async function main() {
         if (round === 1 && plan.warmupSeconds > 0) {
           await load.http({ kind, connections, seconds: plan.warmupSeconds, seed: (seedCounter += 10) });
         }
-        const cpuBefore = await snapshotCpu(measured);
+        const [cpuBefore, blocksBefore] = [await snapshotCpu(measured), await blocks.counts()];
         const result = await load.http({ kind, connections, seconds: plan.seconds, seed: (seedCounter += 10) });
         const cpuMicros = cpuPerRequest(cpuBefore, await snapshotCpu(measured), result.ok);
-        runs.push({ ...result, round, cpuMicros });
+        const blocksPer = blocksPerRequest(blocksBefore, await blocks.counts(), result.ok);
+        runs.push({ ...result, round, cpuMicros, blocks: blocksPer });
         const problems = result.errors + result.timeouts + Object.values(result.statuses).reduce((a, b) => a + b, 0);
         log(
           `  ${kind.padEnd(19)} c=${String(connections).padEnd(3)} round ${round}: ${Math.round(result.rate)} req/s, ` +
             `p50 ${result.latency.p50.toFixed(2)} ms, p99 ${result.latency.p99.toFixed(2)} ms` +
             (problems ? `, ${problems} errors ${JSON.stringify(result.statuses)}` : '') +
-            `; CPU µs/request ${Object.entries(cpuMicros).map(([name, micros]) => `${name} ${micros}`).join(', ')}`,
+            `; CPU µs/request ${Object.entries(cpuMicros).map(([name, micros]) => `${name} ${micros}`).join(', ')}` +
+            `; PostgreSQL blocks/request ${blocksPer.read} read, ${blocksPer.hit} hit`,
         );
       }
     }
   }
+  await blocks.close();
 
   // Half the sustained rate of the slower command at 10 connections: a busy but unsaturated API.
   const sustained = Math.min(
