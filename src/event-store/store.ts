@@ -223,11 +223,13 @@ export function createEventStore(pool: pg.Pool, options: EventStoreOptions = {})
     },
 
     async findIdempotentResponse(scope: string, key: string): Promise<(IdempotencyRecord & { createdAt: Date }) | undefined> {
-      const result = await pool.query(
-        `select scope, key, request_hash, status_code, response, created_at from idempotency_keys
-         where scope = $1 and key = $2`,
-        [scope, key],
-      );
+      // Named, like the append it precedes on every request that carries an Idempotency-Key.
+      const result = await pool.query({
+        name: 'pams_find_idempotent_response',
+        text: `select scope, key, request_hash, status_code, response, created_at from idempotency_keys
+               where scope = $1 and key = $2`,
+        values: [scope, key],
+      });
       const row = result.rows[0];
       return row
         ? {
