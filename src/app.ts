@@ -22,13 +22,13 @@ import { createRevocationList } from './sessions/revocations.js';
 import { sessionRoutes } from './sessions/routes.js';
 import { oidcRoutes } from './oidc/routes.js';
 import { oidcSettings } from './config.js';
+import { isUuid } from './ids.js';
 
 export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
   loggerInstance?: FastifyServerOptions['loggerInstance'];
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export async function buildApp(deps: AppDeps & { kysely: Kysely<Database> }, options: BuildAppOptions = {}) {
@@ -71,7 +71,7 @@ export async function buildApp(deps: AppDeps & { kysely: Kysely<Database> }, opt
   app.addHook('preValidation', async (request) => {
     const params = request.params as Record<string, unknown>;
     for (const [name, value] of Object.entries(params ?? {})) {
-      if (typeof value === 'string' && UUID.test(value)) params[name] = value.toLowerCase();
+      if (typeof value === 'string' && isUuid(value)) params[name] = value.toLowerCase();
     }
   });
   // Once closing, answers in flight also close their keep-alive connection; otherwise shutdown

@@ -19,3 +19,8 @@ function random16(): Uint8Array {
 export function newId(): string {
   return v7({ random: random16() });
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether `value` is spelled as a UUID (any version, either case): what PostgreSQL's uuid type accepts from us. */
+export const isUuid = (value: string): boolean => UUID.test(value);

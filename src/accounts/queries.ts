@@ -10,9 +10,9 @@ import type { AccountDirectoryRow } from '../../projections/account-directory.js
 import { ROLES } from '../auth/roles.js';
 import { loadAccount } from './lookup.js';
 import { AccountListItem, Me } from './schemas.js';
+import { isUuid } from '../ids.js';
 
 const EVERYONE = ['patient', 'practitioner', 'admin', 'auditor'] as const;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const toListItem = (row: AccountDirectoryRow) => ({
   id: row.account_id,
@@ -75,7 +75,7 @@ export function accountQueryRoutes({ kysely, store, pool, config }: AppDeps & { 
         await awaitProjection(pool, store, 'account_directory', request.headers['consistent-with'], config.CONSISTENCY_TIMEOUT_MS);
         const { limit, cursor, role, active } = request.query;
         const after = cursor === undefined ? undefined : decodeCursor(cursor);
-        if (cursor !== undefined && (typeof after !== 'string' || !UUID.test(after))) {
+        if (cursor !== undefined && (typeof after !== 'string' || !isUuid(after))) {
           throw invalid([{ in: 'query', field: 'cursor', message: 'is not a cursor returned by this endpoint' }]);
         }
         let query = kysely.selectFrom('account_directory').selectAll();

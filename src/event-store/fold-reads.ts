@@ -1,8 +1,7 @@
 import type pg from 'pg';
 import { createRoundTripGroups, MAX_GROUP, type GroupedOutcome } from './round-trip-groups.js';
 import type { DomainEvent, Queryable } from './types.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../ids.js';
 
 export interface StreamToFold {
   events: DomainEvent[];
@@ -65,9 +64,9 @@ export function createFoldReader(pool: pg.Pool, lanes: number) {
     sendAlone: (streamId: string) => readOne(streamId, pool),
     sendGroup: async (streamIds: string[]): Promise<GroupedOutcome<StreamToFold>[]> => {
       // One malformed id would fail the whole group's query: it goes alone, to fail on its own.
-      const rowsByStream = await readRowsToFold(streamIds.filter((streamId) => UUID.test(streamId)));
+      const rowsByStream = await readRowsToFold(streamIds.filter(isUuid));
       return streamIds.map((streamId) =>
-        UUID.test(streamId) ? { result: streamToFold(rowsByStream.get(streamId.toLowerCase()) ?? []) } : { retryAlone: true },
+        isUuid(streamId) ? { result: streamToFold(rowsByStream.get(streamId.toLowerCase()) ?? []) } : { retryAlone: true },
       );
     },
   });

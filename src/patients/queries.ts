@@ -17,6 +17,7 @@ import { PATIENT_STREAM, type PatientEvent } from './events.js';
 import { CareTeamMember, Patient, PatientParams } from './schemas.js';
 import { reachesPatient } from './reach.js';
 import { withinReach } from './within-reach.js';
+import { isUuid } from '../ids.js';
 
 const TAGS = ['patients'];
 
@@ -48,13 +49,11 @@ const escapeLike = (text: string) => text.replace(/[\\%_]/g, (match) => `\\${mat
 
 type ListCursor = [lastNameKey: string, firstNameKey: string, patientId: string];
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 function parseListCursor(cursor: string | undefined): ListCursor | undefined {
   if (cursor === undefined) return undefined;
   const value = decodeCursor(cursor);
   // The id goes into SQL as ::uuid: a tampered one must be refused here, not fail in PostgreSQL.
-  if (Array.isArray(value) && value.length === 3 && value.every((part) => typeof part === 'string') && UUID.test(String(value[2]))) {
+  if (Array.isArray(value) && value.length === 3 && value.every((part) => typeof part === 'string') && isUuid(String(value[2]))) {
     return value as ListCursor;
   }
   throw invalid([{ in: 'query', field: 'cursor', message: 'is not a cursor returned by this endpoint' }]);
