@@ -23,20 +23,7 @@ function eventsToAppend(request: AppendRequest) {
   }));
 }
 
-function appendParameters(request: AppendRequest): unknown[] {
-  return [
-    request.streamId,
-    request.streamType,
-    request.expectedVersion,
-    JSON.stringify(eventsToAppend(request)),
-    JSON.stringify(request.claims ?? []),
-    JSON.stringify(request.releases ?? []),
-    request.idempotency ? JSON.stringify(request.idempotency) : null,
-    JSON.stringify(request.reliesOn ?? []),
-  ];
-}
-
-/** One element of append_events_batch's argument: append_events' parameters by name. */
+/** append_events' parameters by name, defaults filled in: one element of append_events_batch's argument. */
 function groupedAppend(request: AppendRequest) {
   return {
     streamId: request.streamId,
@@ -48,6 +35,21 @@ function groupedAppend(request: AppendRequest) {
     idempotency: request.idempotency ?? null,
     reliesOn: request.reliesOn ?? [],
   };
+}
+
+/** The same, in append_events' order, for an append alone. */
+function appendParameters(request: AppendRequest): unknown[] {
+  const append = groupedAppend(request);
+  return [
+    append.streamId,
+    append.streamType,
+    append.expectedVersion,
+    JSON.stringify(append.events),
+    JSON.stringify(append.claims),
+    JSON.stringify(append.releases),
+    append.idempotency && JSON.stringify(append.idempotency),
+    JSON.stringify(append.reliesOn),
+  ];
 }
 
 /** append_events' refusals as the domain's errors; anything else as it came. */
