@@ -28,7 +28,8 @@ const app = Fastify({ logger: false });
 app.setValidatorCompiler(validatorCompiler);
 
 const practitionerId = randomUUID();
-const metadata = JSON.stringify({ actorId: practitionerId, actorRole: 'practitioner' });
+const actor = { actorId: practitionerId, actorRole: 'practitioner' };
+const metadata = JSON.stringify(actor);
 
 // (a) validate the same body, insert one event row: one round trip.
 app.post('/floor/insert', { schema: { body: RegisterPatientBody } }, async (request, reply) => {
@@ -80,7 +81,7 @@ app.post('/floor/append', { schema: { body: RegisterPatientBody } }, async (requ
     type,
     schemaVersion: 1,
     data,
-    metadata: { actorId: practitionerId, actorRole: 'practitioner' },
+    metadata: actor,
     recordedAt: new Date(),
   });
   const result = await store.append({
