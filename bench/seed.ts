@@ -9,7 +9,8 @@ import { createEventStore } from '../src/event-store/store.js';
 import { practitionerDecider } from '../src/practitioners/decider.js';
 import type { AppendRequest, EventMetadata } from '../src/event-store/types.js';
 import { isRejection } from '../src/event-store/decider.js';
-import { patientDecider } from '../src/patients/decider.js';
+import { patientDecider, type PatientState } from '../src/patients/decider.js';
+import { snapshotDue } from '../src/event-store/snapshots.js';
 import { PATIENT_EVENT_VERSIONS, PATIENT_STREAM, type PatientEvent } from '../src/patients/events.js';
 import { correction, registrationDemographics, seededRandom } from './data.js';
 
@@ -83,7 +84,14 @@ export async function seedPractitioner(url: string, config: Config): Promise<Ben
   }
 }
 
-function toAppend(streamId: string, expectedVersion: number, events: PatientEvent[], metadata: EventMetadata, recordedAt: Date): AppendRequest {
+function toAppend(
+  streamId: string,
+  expectedVersion: number,
+  events: PatientEvent[],
+  metadata: EventMetadata,
+  recordedAt: Date,
+  snapshot?: PatientState,
+): AppendRequest {
   const { claims, releases } = patientDecider.uniqueClaims?.(events, patientDecider.initialState()) ?? { claims: [], releases: [] };
   return {
     streamId,
@@ -91,6 +99,7 @@ function toAppend(streamId: string, expectedVersion: number, events: PatientEven
     expectedVersion,
     claims,
     releases,
+    ...(snapshot && { snapshot: { of: patientDecider.snapshotName!, state: snapshot } }),
     events: events.map((event) => ({
       ...event,
       eventId: uuidv7(),
@@ -105,7 +114,8 @@ function toAppend(streamId: string, expectedVersion: number, events: PatientEven
  * Writes the history straight through the event store's batch append: registrations by the bench's
  * practitioner decided by the real decider (so payloads, care-team assignments and MRN claims are
  * exactly what the API would write), then
- * corrections in random order across patients, as months of clinic work would leave them.
+ * corrections in random order across patients, as months of clinic work would leave them, with
+ * the snapshots the API would have saved along the way (the same rule, snapshots.ts).
  */
 export async function seed(
   url: string,
@@ -120,6 +130,8 @@ export async function seed(
   const store = createEventStore(pool);
   const patientIds = Array.from({ length: plan.patients }, () => uuidv7());
   const versions = new Int32Array(plan.patients);
+  const states: PatientState[] = new Array(plan.patients);
+  const sinceSnapshot = new Int32Array(plan.patients);
   const clinician: EventMetadata = { actorId: practitioner.accountId, actorRole: 'practitioner' };
   let events = 0;
 
@@ -149,6 +161,8 @@ export async function seed(
       if (isRejection(decision)) throw new Error(`seed data rejected: ${decision.message}`);
       pending.push(toAppend(patientId, 0, decision, metadata(), new Date()));
       versions[index] = decision.length;
+      states[index] = decision.reduce(patientDecider.evolve, patientDecider.initialState());
+      sinceSnapshot[index] = decision.length;
       if (pending.length >= plan.batch) await flush(pending);
     }
     await flush(pending);
@@ -164,7 +178,10 @@ export async function seed(
         type: 'PatientDemographicsUpdated',
         data: { patientId, changes: correction(random) },
       }));
-      pending.push(toAppend(patientId, versions[index]!, events, metadata(), new Date()));
+      states[index] = events.reduce(patientDecider.evolve, states[index]!);
+      const saving = snapshotDue(sinceSnapshot[index]! + count);
+      pending.push(toAppend(patientId, versions[index]!, events, metadata(), new Date(), saving ? states[index] : undefined));
+      sinceSnapshot[index] = saving ? 0 : sinceSnapshot[index]! + count;
       versions[index]! += count;
       done += count;
       if (pending.length >= plan.batch) await flush(pending);

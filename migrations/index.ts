@@ -9,6 +9,7 @@ import * as careTeam from './0010_care_team.js';
 import * as appendAfterCommitRelyingOnStreams from './0011_append_after_commit_relying_on_streams.js';
 import * as roomForHotUpdates from './0012_room_for_hot_updates.js';
 import * as appendEventsBatch from './0013_append_events_batch.js';
+import * as streamSnapshots from './0014_stream_snapshots.js';
 
 // Listed, not discovered: the order is part of the schema's history, and a compiled build needs no
 // directory scan. Released migrations are frozen; change the schema by adding one.
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '0011_append_after_commit_relying_on_streams': appendAfterCommitRelyingOnStreams,
   '0012_room_for_hot_updates': roomForHotUpdates,
   '0013_append_events_batch': appendEventsBatch,
+  '0014_stream_snapshots': streamSnapshots,
 };

@@ -4,6 +4,7 @@ import { conflict, invalid, notFound, preconditionFailed, type AppError } from '
 import { ConcurrencyConflict } from './errors.js';
 import { isRejection, type Decider, type Rejection } from './decider.js';
 import type { FoldedState } from './recent-states.js';
+import { snapshotDue } from './snapshots.js';
 import type { EventStore, Queryable } from './store.js';
 import type { AppendResult, DomainEvent, EventMetadata, IdempotencyRecord, StreamVersion } from './types.js';
 
@@ -90,7 +91,8 @@ export async function handleCommand<Command, Event extends DomainEvent, State>(
     return { streamId: envelope.streamId, version, position: folded?.position ?? 0, events: [] };
   }
   try {
-    return await appendDecision(store, decider, envelope, { state, version, position: folded?.position ?? 0 }, decision, on);
+    const basis = folded ?? { state, version, position: 0, sinceSnapshot: 0 };
+    return await appendDecision(store, decider, envelope, basis, decision, on);
   } catch (error) {
     if (error instanceof ConcurrencyConflict && envelope.expectedVersion !== undefined) {
       throw preconditionFailed('The record was changed by someone else meanwhile; reload it and try again.');
@@ -106,11 +108,14 @@ async function readAndFold<Command, Event extends DomainEvent, State>(
   streamId: string,
   on?: Queryable,
 ): Promise<FoldedState<State> | undefined> {
-  const { events, last } = await store.readStreamToFold(streamId, on);
+  const { snapshot, events, last } = await store.readStreamToFold(streamId, decider.snapshotName, on);
   if (!last) return undefined;
   if (last.streamType !== decider.streamType) throw missing(decider, streamId);
-  const state = events.reduce((current, event) => decider.evolve(current, event as Event), decider.initialState());
-  const folded = { state, version: last.version, position: last.position };
+  const state = events.reduce(
+    (current, event) => decider.evolve(current, event as Event),
+    snapshot ? (snapshot.state as State) : decider.initialState(),
+  );
+  const folded = { state, version: last.version, position: last.position, sinceSnapshot: events.length };
   if (!on) store.recentStates.remember(decider, streamId, folded);
   return folded;
 }
@@ -135,6 +140,9 @@ async function appendDecision<Command, Event extends DomainEvent, State>(
   on?: Queryable,
 ): Promise<CommandOutcome<Event>> {
   const { claims, releases } = decider.uniqueClaims?.(decision, basis.state) ?? { claims: [], releases: [] };
+  const state = decision.reduce((current, event) => decider.evolve(current, event), basis.state);
+  const sinceSnapshot = basis.sinceSnapshot + decision.length;
+  const snapshot = decider.snapshotName !== undefined && snapshotDue(sinceSnapshot) ? { of: decider.snapshotName, state } : undefined;
   const result = await store.append({
     streamId: envelope.streamId,
     streamType: decider.streamType,
@@ -150,10 +158,15 @@ async function appendDecision<Command, Event extends DomainEvent, State>(
     releases,
     idempotency: envelope.idempotency,
     reliesOn: envelope.reliesOn,
+    snapshot,
   }, on);
   if (!on) {
-    const state = decision.reduce((current, event) => decider.evolve(current, event), basis.state);
-    store.recentStates.remember(decider, envelope.streamId, { state, version: result.version, position: result.position });
+    store.recentStates.remember(decider, envelope.streamId, {
+      state,
+      version: result.version,
+      position: result.position,
+      sinceSnapshot: snapshot ? 0 : sinceSnapshot,
+    });
   }
   return { ...result, events: decision };
 }

@@ -31,6 +31,13 @@ export interface Decider<Command, Event extends DomainEvent, State> {
    * at all is the route's access rule; this is about which records.
    */
   reaches?(actor: Actor, state: State): boolean;
+  /**
+   * The name this decider's folded states are saved under as stream snapshots, so that a command
+   * folds only the events after the latest one (migration 0014). Set it only for a State that
+   * comes back from JSON unchanged, and change it (`patient-v2`) whenever State's shape or what
+   * `evolve` makes of an event changes: states saved under an old name are then ignored.
+   */
+  snapshotName?: string;
   /** Values these new events make unique across streams, and those they give up. */
   uniqueClaims?(events: Event[], state: State): { claims: UniqueClaim[]; releases: UniqueClaim[] };
 }

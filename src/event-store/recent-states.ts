@@ -8,6 +8,8 @@ export interface FoldedState<State> {
   state: State;
   version: number;
   position: number;
+  /** How many of its events lie past the stream's latest snapshot (all of them when it has none). */
+  sinceSnapshot: number;
 }
 
 /**

@@ -65,6 +65,8 @@ export interface AppendRequest {
   idempotency?: IdempotencyRecord;
   /** Other streams the decision was based on, at the versions read (0: absent); any moved, nothing is appended. */
   reliesOn?: StreamVersion[];
+  /** The stream's state once these events are folded, saved on the stream's row (migration 0014). */
+  snapshot?: { of: string; state: unknown };
 }
 
 export interface StreamVersion {

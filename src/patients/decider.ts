@@ -165,6 +165,7 @@ export const patientDecider: Decider<PatientCommand, PatientEvent, PatientState>
   evolve,
   decide,
   reaches: reachesPatient,
+  snapshotName: 'patient-v1',
   uniqueClaims: (events) => ({
     claims: events.flatMap((event) =>
       event.type === 'PatientRegistered' ? [{ scope: 'mrn', value: event.data.mrn.toUpperCase() }] : [],

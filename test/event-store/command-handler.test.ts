@@ -123,3 +123,59 @@ t.test('a process deciding on the state it folded last', async (t) => {
     await t.rejects(send(here, streamId, 'Tally'), { message: 'closed', status: 409 } as unknown as Error, 'closed at version 2, the rolled-back version');
   });
 });
+
+t.test('a decider that saves snapshots', async (t) => {
+  const db = await createTestDatabase(t);
+  const counter: Decider<{ type: 'Tally' }, TallyEvent, number> = { ...tally, snapshotName: 'tally-v1' };
+  // No remembered states: every command reads the stream, as a command in another process would.
+  const reading = () => createEventStore(db.pool, { recentStatesPerDecider: 0 });
+  const tallyTimes = async (streamId: string, times: number) => {
+    for (let done = 0; done < times; done++) await handleCommand(reading(), counter, envelope(streamId));
+  };
+  const savedSnapshot = async (streamId: string) =>
+    (await db.pool.query('select snapshot from streams where stream_id = $1', [streamId])).rows[0]!.snapshot;
+
+  t.test('saves the state with the append that leaves three events past the last snapshot', async (t) => {
+    const streamId = uuid();
+    await tallyTimes(streamId, 2);
+    t.equal(await savedSnapshot(streamId), null, 'two events (a registration) save nothing');
+    await tallyTimes(streamId, 1);
+    const third = (await db.store.readStream(streamId)).at(-1)!;
+    t.same(await savedSnapshot(streamId), { of: 'tally-v1', version: 3, position: third.position, state: 3 });
+    await tallyTimes(streamId, 2);
+    t.match(await savedSnapshot(streamId), { version: 3 }, 'two more are folded on top of it');
+    await tallyTimes(streamId, 1);
+    t.match(await savedSnapshot(streamId), { version: 6, state: 6 });
+  });
+
+  t.test('decides from the snapshot and the events after it, not from the events before it', async (t) => {
+    const streamId = uuid();
+    await tallyTimes(streamId, 4);
+    // A snapshot that disagrees with the events shows which of the two the command folded.
+    await db.pool.query(`update streams set snapshot = jsonb_set(snapshot, '{state}', '100') where stream_id = $1`, [streamId]);
+    const outcome = await handleCommand(reading(), counter, envelope(streamId));
+    t.same(outcome.events, [{ type: 'Tallied', data: { count: 102 } }], 'snapshot at 3 says 100, plus the fourth event, plus one');
+    t.equal(outcome.version, 5);
+  });
+
+  t.test('ignores a snapshot saved under another name', async (t) => {
+    const streamId = uuid();
+    await tallyTimes(streamId, 3);
+    await db.pool.query(`update streams set snapshot = jsonb_set(snapshot, '{state}', '100') where stream_id = $1`, [streamId]);
+    const renamed = { ...counter, snapshotName: 'tally-v2' };
+    const outcome = await handleCommand(reading(), renamed, envelope(streamId));
+    t.same(outcome.events, [{ type: 'Tallied', data: { count: 4 } }], 'folded from the first event');
+  });
+
+  t.test('answers "nothing to change" with the version and position the snapshot stands at', async (t) => {
+    const streamId = uuid();
+    const closing: Decider<LedgerCommand, LedgerEvent, Ledger> = { ...ledger, snapshotName: 'ledger-v1' };
+    const sendTo = (type: LedgerCommand['type']) => handleCommand(reading(), closing, { ...envelope(streamId), command: { type } });
+    await sendTo('Tally');
+    await sendTo('Tally');
+    const closed = await sendTo('Close');
+    t.match(await savedSnapshot(streamId), { version: 3, state: { count: 2, closed: true } });
+    const unchanged = await sendTo('Close');
+    t.same([unchanged.events, unchanged.version, unchanged.position], [[], 3, closed.position]);
+  });
+});

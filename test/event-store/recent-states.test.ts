@@ -1,7 +1,7 @@
 import t from 'tap';
 import { createRecentStates } from '../../src/event-store/recent-states.js';
 
-const folded = (version: number) => ({ state: { version }, version, position: version });
+const folded = (version: number) => ({ state: { version }, version, position: version, sinceSnapshot: version });
 const patients = {};
 const accounts = {};
 

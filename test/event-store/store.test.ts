@@ -140,6 +140,29 @@ t.test('the event store', async (t) => {
     t.equal((await store.readStream(streamId)).length, 1, 'appended once all are as relied on');
   });
 
+  t.test('a snapshot saved with an append is read back with only the events after it', async (t) => {
+    const streamId = uuid();
+    const thing = { streamId, streamType: 'thing' };
+    await store.append({ ...thing, expectedVersion: 0, events: [event('ThingMade', { n: 1 }), event('ThingChanged', { n: 2 })], snapshot: { of: 'thing-v1', state: { n: 2 } } });
+    const later = await store.append({ ...thing, expectedVersion: 2, events: [event('ThingChanged', { n: 3 })] });
+    const last = { streamType: 'thing', version: 3, position: later.position };
+    t.same(await store.readStreamToFold(streamId, 'thing-v1'), {
+      snapshot: { state: { n: 2 }, version: 2 },
+      events: [{ type: 'ThingChanged', data: { n: 3 } }],
+      last,
+    }, 'an append without a snapshot leaves the last one in place, valid up to its version');
+    const everyEvent = [{ type: 'ThingMade', data: { n: 1 } }, { type: 'ThingChanged', data: { n: 2 } }, { type: 'ThingChanged', data: { n: 3 } }];
+    t.same(await store.readStreamToFold(streamId, 'thing-v2'), { events: everyEvent, last }, 'one saved under another name is ignored');
+    t.same(await store.readStreamToFold(streamId), { events: everyEvent, last }, 'and so it is when none is asked for');
+
+    const head = await store.append({ ...thing, expectedVersion: 3, events: [event('ThingChanged', { n: 4 })], snapshot: { of: 'thing-v1', state: { n: 4 } } });
+    t.same(await store.readStreamToFold(streamId, 'thing-v1'), {
+      snapshot: { state: { n: 4 }, version: 4 },
+      events: [],
+      last: { streamType: 'thing', version: 4, position: head.position },
+    }, 'at the head of the stream it stands alone, with the position of the last event');
+  });
+
   t.test('a batch append is all or nothing', async (t) => {
     const taken = uuid();
     await store.append({ streamId: taken, streamType: 'thing', expectedVersion: 0, events: [event('A')] });
@@ -249,6 +272,13 @@ t.test('appends that arrive while the store is busy are committed together, each
     t.equal((await store.readStream(appends[6]!.streamId)).length, 1);
   });
 
+  t.test('a snapshot in a group is saved with its own append only', async (t) => {
+    const [saving, plain] = [fresh({ snapshot: { of: 'thing-v1', state: { made: true } } }), fresh()];
+    await asOneGroup([saving, plain]);
+    t.same((await store.readStreamToFold(saving.streamId, 'thing-v1')).snapshot, { state: { made: true }, version: 1 });
+    t.equal((await store.readStreamToFold(plain.streamId, 'thing-v1')).snapshot, undefined);
+  });
+
   t.test('of two appends to one stream at one version in one group, exactly one wins', async (t) => {
     const streamId = uuid();
     await store.append(fresh({ streamId }));
@@ -274,7 +304,7 @@ t.test('streams read to fold while the store is busy share one round trip, each 
   });
   const store = createEventStore(counting, { roundTripLanes: 1 });
   const [first, second] = [uuid(), uuid()];
-  await db.store.append({ streamId: first, streamType: 'thing', expectedVersion: 0, events: [event('ThingMade', { n: 1 })] });
+  await db.store.append({ streamId: first, streamType: 'thing', expectedVersion: 0, events: [event('ThingMade', { n: 1 })], snapshot: { of: 'thing-v1', state: { n: 1 } } });
   await db.store.append({ streamId: second, streamType: 'other', expectedVersion: 0, events: [event('OtherMade'), event('OtherChanged', { n: 2 })] });
 
   const locker = await db.pool.connect();
@@ -282,13 +312,14 @@ t.test('streams read to fold while the store is busy share one round trip, each 
     await locker.query('begin');
     await locker.query('lock table events in access exclusive mode');
     const held = store.readStreamToFold(uuid());
-    const grouped = Promise.all([second, uuid(), first.toUpperCase(), second, 'not-a-uuid'].map((id) =>
-      store.readStreamToFold(id).then((stream) => stream, (error: Error) => error)));
+    const reads: Array<[string, string?]> = [[second], [uuid()], [first.toUpperCase()], [second], ['not-a-uuid'], [first, 'thing-v1']];
+    const grouped = Promise.all(reads.map(([id, snapshotName]) =>
+      store.readStreamToFold(id, snapshotName).then((stream) => stream, (error: Error) => error)));
     await locker.query('commit');
     await held;
-    const [secondStream, missing, firstStream, secondAgain, malformed] = await grouped;
+    const [secondStream, missing, firstStream, secondAgain, malformed, firstFromSnapshot] = await grouped;
     t.same(statements, ['pams_read_stream_to_fold', 'pams_read_streams_to_fold', 'pams_read_stream_to_fold'],
-      'one read alone, then one for the four that waited; the malformed id alone');
+      'one read alone, then one for the five that waited; the malformed id alone');
     t.same(secondStream, {
       events: [{ type: 'OtherMade', data: {} }, { type: 'OtherChanged', data: { n: 2 } }],
       last: { streamType: 'other', version: 2, position: (await db.store.readStream(second)).at(-1)!.position },
@@ -300,6 +331,11 @@ t.test('streams read to fold while the store is busy share one round trip, each 
       last: { streamType: 'thing', version: 1, position: (await db.store.readStream(first))[0]!.position },
     }, 'ids are matched whatever their case');
     t.match(malformed, { code: '22P02' }, 'a malformed id fails on its own, as it would alone');
+    t.same(firstFromSnapshot, {
+      snapshot: { state: { n: 1 }, version: 1 },
+      events: [],
+      last: { streamType: 'thing', version: 1, position: (await db.store.readStream(first))[0]!.position },
+    }, 'one stream read in one group with and without its snapshot is answered both ways');
   } finally {
     locker.release();
   }
