@@ -4,12 +4,14 @@ import pg from 'pg';
 import { createEventStore } from '../src/event-store/store.js';
 import { decodeCursor } from '../src/http/schemas.js';
 import { validatorCompiler } from '../src/http/validation.js';
+import { patientDecider } from '../src/patients/decider.js';
 import { RegisterPatientBody, UpdatePatientBody } from '../src/patients/schemas.js';
 
 // The floors: the least any server on this stack can do for each request, measured in the same run
 // and at the same concurrency as the API, so that "PAMS does X % of what is possible here" survives
-// a noisy machine. Started by run.ts as its own process, like the API. Nothing here is PAMS code
-// beyond the request schema and its validator: the floors validate what the API validates.
+// a noisy machine. Started by run.ts as its own process, like the API. The floors use no PAMS code
+// beyond the request schema and its validator (they validate what the API validates); the
+// diagnostics use the event store as well.
 
 const url = process.env.DATABASE_URL;
 const port = Number(process.env.PORT);
@@ -26,6 +28,9 @@ await pool.query(`create table if not exists bench_floor_events (like events inc
 
 const app = Fastify({ logger: false });
 app.setValidatorCompiler(validatorCompiler);
+
+// The event store's own reads and appends, grouped as the API groups them, for the diagnostics.
+const store = createEventStore(pool);
 
 const practitionerId = randomUUID();
 const actor = { actorId: practitionerId, actorRole: 'practitioner' };
@@ -44,19 +49,16 @@ app.post('/floor/insert', { schema: { body: RegisterPatientBody } }, async (requ
 });
 
 // The least a command on an existing record can do: validate the same body as the correction,
-// read the record's stream (its ~10 seeded events, as a command folds them), insert one event row.
-// Two round trips where (a) has one: its ratio to (a) bounds what any such command can reach here.
+// read the record as a command reads it (the store's read: its snapshot and the events after it),
+// insert one event row. Two round trips where (a) has one: its ratio to (a) bounds what any such
+// command can reach here.
 app.post(
   '/floor/patients/:id/read-insert',
   { schema: { body: UpdatePatientBody, params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } } } } },
   async (request, reply) => {
     const { id } = request.params as { id: string };
-    const history = await pool.query<{ stream_version: number }>({
-      name: 'floor_read_stream',
-      text: `select stream_type, stream_version, position, event_type, data from events where stream_id = $1 order by stream_version`,
-      values: [id],
-    });
-    const version = (history.rows.at(-1)?.stream_version ?? 0) + 1;
+    const record = await store.readStreamToFold(id, patientDecider.snapshotName);
+    const version = (record.last?.version ?? 0) + 1;
     const result = await pool.query<{ position: string }>({
       name: 'floor_insert_next',
       text: `insert into bench_floor_events (stream_id, stream_type, stream_version, event_id, event_type, schema_version, data, metadata)
@@ -71,7 +73,6 @@ app.post(
 // with what POST /patients appends (two events, the MRN claim, a relied-on stream), with no
 // authentication, domain logic or projection. Its ratio to (a) bounds POST /patients here.
 // Event types and claim scope of its own, so no projection picks the events up.
-const store = createEventStore(pool);
 app.post('/floor/append', { schema: { body: RegisterPatientBody } }, async (request, reply) => {
   const id = randomUUID();
   const body = request.body as { mrn?: string };

@@ -49,7 +49,7 @@ export type MemoryResult = Record<
 const LABEL: Record<RequestKind, string> = {
   'floor-validate': 'floor (b): validate body, no DB',
   'floor-insert': 'floor (a): validate + INSERT 1 event row',
-  'floor-read-insert': 'diagnostic: read a stream, then (a)',
+  'floor-read-insert': 'diagnostic: read a record, then (a)',
   'floor-append': 'diagnostic: (b) + append_events only',
   register: 'POST /patients',
   'register-idempotent': 'POST /patients + Idempotency-Key',
