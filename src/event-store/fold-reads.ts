@@ -86,12 +86,12 @@ export function createFoldReader(pool: pg.Pool, lanes: number) {
 
   /** Several streams' rows in one round trip, by lower-case id and snapshot name; a stream with no events is absent. */
   async function readRowsToFold(reads: FoldRead[]): Promise<Map<string, RowToFold[]>> {
-    const distinct = new Map(reads.map((read) => [readKey(read.streamId, read.snapshotName), read]));
+    const distinct = [...new Map(reads.map((read) => [readKey(read.streamId, read.snapshotName), read])).values()];
     const result = await pool.query<RowToFold & { stream_id: string; of: string | null }>({
       name: 'pams_read_streams_to_fold',
       text: `${streamsAndEventsAfterTheirSnapshots('select * from unnest($1::uuid[], $2::text[])')}
              order by stream_id, of, part`,
-      values: [[...distinct.values()].map((read) => read.streamId), [...distinct.values()].map((read) => read.snapshotName ?? null)],
+      values: [distinct.map((read) => read.streamId), distinct.map((read) => read.snapshotName ?? null)],
     });
     const rowsByRead = new Map<string, RowToFold[]>();
     for (const row of result.rows) {
