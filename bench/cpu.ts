@@ -51,3 +51,9 @@ export function cpuPerRequest(before: CpuSnapshot, after: CpuSnapshot, responses
   }
   return perRequest;
 }
+
+/** The machine's context switches since boot (`ctxt` in /proc/stat); 0 where there is no /proc. */
+export async function contextSwitches(): Promise<number> {
+  const stat = await readFile('/proc/stat', 'utf8').catch(() => '');
+  return Number(/^ctxt (\d+)$/m.exec(stat)?.[1] ?? 0);
+}

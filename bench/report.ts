@@ -11,6 +11,12 @@ export type RoundResult = HttpRunResult & {
   cpuMicros: Record<string, number>;
   /** PostgreSQL blocks per 2xx response: read from outside its shared buffers, and found in them. */
   blocks: BlockCounts;
+  /**
+   * The machine's context switches per 2xx response, every process counted. On the bench's virtual
+   * machine a process that sleeps and is woken costs far more than the work it wakes for, so this
+   * counts what round trips and wake-ups cost; it varies less between runs than rates do.
+   */
+  contextSwitches: number;
 };
 
 export interface Row {

@@ -24,7 +24,7 @@ import {
   type Service,
 } from './processes.js';
 import { blocksPerRequest, watchBlocks } from './buffers.js';
-import { cpuPerRequest, snapshotCpu } from './cpu.js';
+import { contextSwitches, cpuPerRequest, snapshotCpu } from './cpu.js';
 import { buildRows, evaluateTargets, formatTable, formatTargets, type MemoryResult, type RebuildResult, type RoundResult } from './report.js';
 import { requestFactory, REQUEST_KINDS, type HttpRequest, type Targets } from './requests.js';
 import { seed, seedPractitioner } from './seed.js';
@@ -249,18 +249,19 @@ async function main() {
         if (round === 1 && plan.warmupSeconds > 0) {
           await load.http({ kind, connections, seconds: plan.warmupSeconds, seed: (seedCounter += 10) });
         }
-        const [cpuBefore, blocksBefore] = [await snapshotCpu(measured), await blocks.counts()];
+        const [cpuBefore, blocksBefore, switchesBefore] = [await snapshotCpu(measured), await blocks.counts(), await contextSwitches()];
         const result = await load.http({ kind, connections, seconds: plan.seconds, seed: (seedCounter += 10) });
         const cpuMicros = cpuPerRequest(cpuBefore, await snapshotCpu(measured), result.ok);
+        const switches = result.ok > 0 ? Math.round(((await contextSwitches()) - switchesBefore) / result.ok * 10) / 10 : 0;
         const blocksPer = blocksPerRequest(blocksBefore, await blocks.counts(), result.ok);
-        runs.push({ ...result, round, cpuMicros, blocks: blocksPer });
+        runs.push({ ...result, round, cpuMicros, blocks: blocksPer, contextSwitches: switches });
         const problems = result.errors + result.timeouts + Object.values(result.statuses).reduce((a, b) => a + b, 0);
         log(
           `  ${kind.padEnd(19)} c=${String(connections).padEnd(3)} round ${round}: ${Math.round(result.rate)} req/s, ` +
             `p50 ${result.latency.p50.toFixed(2)} ms, p99 ${result.latency.p99.toFixed(2)} ms` +
             (problems ? `, ${problems} errors ${JSON.stringify(result.statuses)}` : '') +
             `; CPU µs/request ${Object.entries(cpuMicros).map(([name, micros]) => `${name} ${micros}`).join(', ')}` +
-            `; PostgreSQL blocks/request ${blocksPer.read} read, ${blocksPer.hit} hit`,
+            `; PostgreSQL blocks/request ${blocksPer.read} read, ${blocksPer.hit} hit; context switches/request ${switches}`,
         );
       }
     }
