@@ -52,7 +52,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<{ even
       if (outcome.processed > 0) await options.onProgress?.(done, Math.max(total, done));
       if (outcome.processed === batchSize) continue;
       // Events held back by an older transaction still in flight: give it a moment to finish.
-      if (!(await store.hasEventsAfter(outcome.cursor, client)) || Date.now() > settledAt) break;
+      if (!outcome.heldBack || Date.now() > settledAt) break;
       await sleep(20);
     }
 

@@ -7,11 +7,12 @@ export const quote = (identifier: string) => `"${identifier.replaceAll('"', '""'
 async function loadRows(client: pg.PoolClient, projection: AnyProjection, keys: string[]) {
   const rows = new Map<string, Record<string, unknown>>();
   if (keys.length === 0) return rows;
-  const result = await client.query(
-    `select ${projection.columns.map(quote).join(', ')} from ${quote(projection.name)}
-     where ${quote(projection.key)} = any($1)`,
-    [keys],
-  );
+  const result = await client.query({
+    name: `pams_load_${projection.name}`,
+    text: `select ${projection.columns.map(quote).join(', ')} from ${quote(projection.name)}
+           where ${quote(projection.key)} = any($1)`,
+    values: [keys],
+  });
   for (const row of result.rows) rows.set(String(row[projection.key]), row);
   return rows;
 }
@@ -28,18 +29,26 @@ async function upsertRows(client: pg.PoolClient, projection: AnyProjection, rows
   const updates = projection.columns
     .filter((column) => column !== projection.key)
     .map((column) => `${quote(column)} = excluded.${quote(column)}`);
-  await client.query(
-    `insert into ${quote(projection.name)} (${columns})
-     select ${columns} from jsonb_populate_recordset(null::${quote(projection.name)}, $1::jsonb)
-     on conflict (${quote(projection.key)}) do update set ${updates.join(', ')}`,
-    [JSON.stringify(rows)],
-  );
+  await client.query({
+    name: `pams_upsert_${projection.name}`,
+    text: `insert into ${quote(projection.name)} (${columns})
+           select ${columns} from jsonb_populate_recordset(null::${quote(projection.name)}, $1::jsonb)
+           on conflict (${quote(projection.key)}) do update set ${updates.join(', ')}`,
+    values: [JSON.stringify(rows)],
+  });
 }
 
 async function deleteRows(client: pg.PoolClient, projection: AnyProjection, keys: string[]) {
   if (keys.length === 0) return;
-  await client.query(`delete from ${quote(projection.name)} where ${quote(projection.key)} = any($1)`, [keys]);
+  await client.query({
+    name: `pams_delete_${projection.name}`,
+    text: `delete from ${quote(projection.name)} where ${quote(projection.key)} = any($1)`,
+    values: [keys],
+  });
 }
+
+// The statements are named (prepared once per connection) because a worker keeping up with commands
+// runs them in many small batches; each projection's text is fixed by its name and columns.
 
 /**
  * Folds a batch of events into the projection's rows with one read and a few writes, whatever the

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import type { EventStore } from '../src/event-store/store.js';
 import type { CommitOrderCursor, StoredEvent } from '../src/event-store/types.js';
-import { hasPassed, lockCheckpoints, saveCheckpoints } from './checkpoints.js';
+import { hasPassed, lockCheckpointsStatement, lockedCheckpoints, saveCheckpointsStatement } from './checkpoints.js';
 import type { AnyProjection } from './projection.js';
 import { applyEvents } from './row-store.js';
 
@@ -24,7 +24,11 @@ export interface RunnerOptions {
   coalesceMs?: number;
 }
 
-export type BatchOutcome = { busy: true } | { busy: false; processed: number; cursor: CommitOrderCursor };
+/**
+ * `heldBack`: committed events lie beyond the fence of a transaction still in flight (see
+ * EventStore.readCommitted).
+ */
+export type BatchOutcome = { busy: true } | { busy: false; processed: number; cursor: CommitOrderCursor; heldBack: boolean };
 
 const isBefore = (a: CommitOrderCursor, b: CommitOrderCursor) => !hasPassed(a, b);
 const cursorOf = (event: StoredEvent): CommitOrderCursor => ({ transactionId: event.transactionId, position: event.position });
@@ -41,13 +45,13 @@ export async function foldNextEvents(
   projections: readonly AnyProjection[],
   cursors: ReadonlyMap<string, CommitOrderCursor>,
   batchSize: number,
-): Promise<{ processed: number; cursor: CommitOrderCursor; moved: Map<string, CommitOrderCursor> }> {
+): Promise<{ processed: number; cursor: CommitOrderCursor; moved: Map<string, CommitOrderCursor>; heldBack: boolean }> {
   const from = [...cursors.values()].reduce((earliest, cursor) => (isBefore(cursor, earliest) ? cursor : earliest));
   const types = [...new Set(projections.flatMap((projection) => projection.eventTypes))];
-  const events: StoredEvent[] = await store.readCommitted(from, batchSize, types, client);
+  const { events, heldBack } = await store.readCommitted(from, batchSize, types, client);
   const last = events.at(-1);
   const moved = new Map<string, CommitOrderCursor>();
-  if (!last) return { processed: 0, cursor: from, moved };
+  if (!last) return { processed: 0, cursor: from, moved, heldBack };
   const end = cursorOf(last);
   for (const projection of projections) {
     const cursor = cursors.get(projection.name);
@@ -55,7 +59,7 @@ export async function foldNextEvents(
     await applyEvents(client, projection, cursor === from ? events : events.filter((event) => isBefore(cursor, cursorOf(event))));
     moved.set(projection.name, end);
   }
-  return { processed: events.length, cursor: end, moved };
+  return { processed: events.length, cursor: end, moved, heldBack };
 }
 
 /**
@@ -63,6 +67,9 @@ export async function foldNextEvents(
  * Rows and checkpoints commit together, so a batch that fails, is repeated or is lost in a crash
  * leaves no trace, and the locks keep a second runner (in any process) out. Busy only when every
  * projection is locked by another runner.
+ *
+ * The lock goes in one round trip with BEGIN, and the checkpoints' move with COMMIT: a worker keeps
+ * up with commands in many small batches, and each round trip wakes it and a backend.
  */
 export async function runBatch(
   client: pg.PoolClient,
@@ -74,18 +81,20 @@ export async function runBatch(
   // A read model is derived data: its commit need not wait for the WAL to reach disk (and so does
   // not queue behind the commands' commits). A crash can lose only the last passes, rows and
   // checkpoint together, and the runner folds those events again. Readers see the commit at once.
-  await client.query('begin; set local synchronous_commit = off');
   try {
-    const cursors = await lockCheckpoints(client, projections.map((projection) => projection.name), skipIfBusy);
+    const opened = await client.query(
+      `begin; set local synchronous_commit = off; ${lockCheckpointsStatement(projections.map((projection) => projection.name), skipIfBusy)}`,
+    );
+    const cursors = lockedCheckpoints((opened as unknown as pg.QueryResult[]).at(-1)!.rows);
     if (cursors.size === 0) {
       await client.query('rollback');
       return { busy: true };
     }
     const mine = projections.filter((projection) => cursors.has(projection.name));
     const folded = await foldNextEvents(client, store, mine, cursors, batchSize);
-    await saveCheckpoints(client, folded.moved);
-    await client.query('commit');
-    return { busy: false, processed: folded.processed, cursor: folded.cursor };
+    const save = saveCheckpointsStatement(folded.moved);
+    await client.query(save ? `${save}; commit` : 'commit');
+    return { busy: false, processed: folded.processed, cursor: folded.cursor, heldBack: folded.heldBack };
   } catch (error) {
     await client.query('rollback').catch(() => {});
     throw error;
@@ -120,7 +129,7 @@ export function createProjectionRunner(options: RunnerOptions) {
         if (outcome.processed < batchSize) {
           // Committed events can wait behind an older transaction still in flight. If it aborts,
           // no notification follows, so look again shortly rather than at the next poll.
-          if (await store.hasEventsAfter(outcome.cursor, client)) scheduleRetry(fenceRetryMs);
+          if (outcome.heldBack) scheduleRetry(fenceRetryMs);
           return;
         }
       }

@@ -122,45 +122,46 @@ export function createEventStore(pool: pg.Pool, options: EventStoreOptions = {})
      * still in flight may hold a lower position than events already committed, and a reader that
      * went past it would never see it. Payloads are returned only for `types`; other events come
      * without data so that a reader can still step over them.
+     *
+     * `heldBack` tells, in the same round trip, whether committed events lie beyond that fence: a
+     * reader that got fewer than `limit` events should look again soon, for if the transaction in
+     * flight aborts, no notification follows.
      */
     async readCommitted(
       cursor: CommitOrderCursor,
       limit: number,
       types: readonly string[],
       on: Queryable = pool,
-    ): Promise<StoredEvent[]> {
-      const result = await on.query<EventRow>({
+    ): Promise<{ events: StoredEvent[]; heldBack: boolean }> {
+      const result = await on.query<Partial<EventRow> & { held_back: boolean }>({
         name: 'pams_read_committed',
-        text: `select position, transaction_id::text as transaction_id, stream_id, stream_type, stream_version,
-                 event_id, event_type, schema_version,
-                 case when event_type = any($4) then data end as data,
-                 metadata, recorded_at
-               from events
-               where (transaction_id, position) > ($1::xid8, $2)
-                 and transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-               -- Qualified: a bare name here means the output column, transaction_id::text, and
-               -- sorting that text skips the index (a sort of the whole table per batch) and puts
-               -- xid 100000 before 99999 (events read out of commit order, or skipped).
-               order by events.transaction_id, events.position
-               limit $3`,
+        text: `select fence.held_back, next.*
+               -- ORDER BY and LIMIT, not EXISTS: PostgreSQL's generic plan for EXISTS can be a
+               -- sequential scan, reading the whole table when nothing is held back (0.3-0.6 s at
+               -- 1M events, on every pass of every runner); this one walks events_in_commit_order.
+               from (select coalesce((select true from events
+                                      where transaction_id >= pg_snapshot_xmin(pg_current_snapshot())
+                                      order by events.transaction_id limit 1), false) as held_back) fence
+               left join lateral (
+                 select position, transaction_id::text as transaction_id, stream_id, stream_type, stream_version,
+                   event_id, event_type, schema_version,
+                   case when event_type = any($4) then data end as data,
+                   metadata,
+                   recorded_at, events.transaction_id as commit_order
+                 from events
+                 where (transaction_id, position) > ($1::xid8, $2)
+                   and transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+                 -- Qualified: a bare name here means the output column, transaction_id::text, and
+                 -- sorting that text skips the index (a sort of the whole table per batch) and puts
+                 -- xid 100000 before 99999 (events read out of commit order, or skipped).
+                 order by events.transaction_id, events.position
+                 limit $3
+               ) next on true
+               order by next.commit_order, next.position`,
         values: [cursor.transactionId, cursor.position, limit, types],
       });
-      return result.rows.map(toStoredEvent);
-    },
-
-    /** Whether any committed event lies beyond `cursor` (some may still be fenced off). */
-    async hasEventsAfter(cursor: CommitOrderCursor, on: Queryable = pool): Promise<boolean> {
-      const result = await on.query({
-        name: 'pams_has_events_after',
-        // Not `select exists (…)`: after five runs PostgreSQL plans a named statement generically,
-        // and its generic plan for EXISTS is a sequential scan that reads the whole table when the
-        // cursor is near the end (0.3-0.6 s at 1M events, on every pass of every runner). With
-        // ORDER BY and LIMIT the generic plan walks events_in_commit_order: 0.1 ms.
-        text: `select 1 from events where (transaction_id, position) > ($1::xid8, $2)
-               order by events.transaction_id, events.position limit 1`,
-        values: [cursor.transactionId, cursor.position],
-      });
-      return result.rows.length > 0;
+      const events = result.rows.filter((row) => row.position !== null).map((row) => toStoredEvent(row as EventRow));
+      return { events, heldBack: result.rows[0]?.held_back ?? false };
     },
 
     /** The commit-order key of the event at `position`, or undefined if there is none (yet). */

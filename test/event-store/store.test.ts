@@ -353,7 +353,7 @@ t.test('reads in commit order compare transaction ids as numbers, not as text', 
     );
   await row(10, 1);
   await row(9, 2);
-  const events = await db.store.readCommitted({ transactionId: '0', position: 0 }, 10, ['A']);
+  const { events } = await db.store.readCommitted({ transactionId: '0', position: 0 }, 10, ['A']);
   t.same(
     events.map((stored) => [stored.transactionId, stored.position]),
     [
@@ -361,5 +361,30 @@ t.test('reads in commit order compare transaction ids as numbers, not as text', 
       ['10', 1],
     ],
   );
-  t.ok(await db.store.hasEventsAfter({ transactionId: '9', position: 2 }), 'transaction 10 lies beyond transaction 9');
+});
+
+t.test('a read in commit order says when committed events wait behind a transaction still in flight', async (t) => {
+  const db = await createTestDatabase(t);
+  const inFlight = await db.pool.connect();
+  try {
+    await inFlight.query('begin');
+    await db.store.append({ streamId: uuid(), streamType: 'thing', expectedVersion: 0, events: [event('ThingMade')] }, inFlight);
+    const committed = uuid();
+    await db.store.append({ streamId: committed, streamType: 'thing', expectedVersion: 0, events: [event('ThingMade')] });
+
+    const fenced = await db.store.readCommitted({ transactionId: '0', position: 0 }, 10, ['ThingMade']);
+    t.same(fenced.events, [], 'the committed event is not handed out past the open transaction');
+    t.equal(fenced.heldBack, true, 'and the reader is told it is there');
+
+    await inFlight.query('rollback');
+    // Other tests' transactions are on the same server and move the fence too: wait for them.
+    let after = await db.store.readCommitted({ transactionId: '0', position: 0 }, 10, ['ThingMade']);
+    for (let attempt = 0; attempt < 500 && after.events.length === 0; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      after = await db.store.readCommitted({ transactionId: '0', position: 0 }, 10, ['ThingMade']);
+    }
+    t.same(after.events.map((stored) => stored.streamId), [committed], 'once it has ended, the event is read');
+  } finally {
+    inFlight.release();
+  }
 });
