@@ -52,7 +52,8 @@ function toAppError(rejection: Rejection): AppError {
  * Outside a transaction it first tries the state this process last folded for the stream: an
  * append at that version succeeds only if nobody appended since, which proves the state current.
  * Any other answer (a rejection, nothing to change, a stream that moved) is given only after a
- * fresh read, so a stale state can cost a round trip but never decide anything.
+ * fresh read, so a stale state can cost a round trip but never decide anything. A command without
+ * If-Match that loses the race to another append is decided again on a fresh read.
  */
 export async function handleCommand<Command, Event extends DomainEvent, State>(
   store: EventStore,
@@ -73,6 +74,32 @@ export async function handleCommand<Command, Event extends DomainEvent, State>(
     store.recentStates.forget(decider, envelope.streamId);
   }
 
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await decideOnFreshRead(store, decider, envelope, on);
+    } catch (error) {
+      if (!(error instanceof ConcurrencyConflict)) throw error;
+      if (envelope.expectedVersion !== undefined) {
+        throw preconditionFailed('The record was changed by someone else meanwhile; reload it and try again.');
+      }
+      // Without If-Match the caller asked for the change on the record as it is, so another append
+      // that got in first is no reason to refuse: read it again and decide again (the decision may
+      // now be a rejection). Not inside a transaction, which the failed append has aborted, nor for
+      // a new stream, whose id is simply taken.
+      if (on || envelope.newStream || attempt === ATTEMPTS_WITHOUT_IF_MATCH) throw error;
+    }
+  }
+}
+
+/** How often a command without If-Match is decided on a fresh read before a concurrent writer wins with a 409. */
+export const ATTEMPTS_WITHOUT_IF_MATCH = 3;
+
+async function decideOnFreshRead<Command, Event extends DomainEvent, State>(
+  store: EventStore,
+  decider: Decider<Command, Event, State>,
+  envelope: CommandEnvelope<Command>,
+  on?: Queryable,
+): Promise<CommandOutcome<Event>> {
   const folded = envelope.newStream ? undefined : await readAndFold(store, decider, envelope.streamId, on);
   const state = folded?.state ?? decider.initialState();
   const version = folded?.version ?? 0;
@@ -90,15 +117,8 @@ export async function handleCommand<Command, Event extends DomainEvent, State>(
   if (decision.length === 0) {
     return { streamId: envelope.streamId, version, position: folded?.position ?? 0, events: [] };
   }
-  try {
-    const basis = folded ?? { state, version, position: 0, sinceSnapshot: 0 };
-    return await appendDecision(store, decider, envelope, basis, decision, on);
-  } catch (error) {
-    if (error instanceof ConcurrencyConflict && envelope.expectedVersion !== undefined) {
-      throw preconditionFailed('The record was changed by someone else meanwhile; reload it and try again.');
-    }
-    throw error;
-  }
+  const basis = folded ?? { state, version, position: 0, sinceSnapshot: 0 };
+  return appendDecision(store, decider, envelope, basis, decision, on);
 }
 
 /** The stream folded, remembered when read outside a transaction (whose reads may never commit). */

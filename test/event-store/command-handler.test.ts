@@ -1,6 +1,6 @@
 import t from 'tap';
 import { v4 as uuid } from 'uuid';
-import { handleCommand } from '../../src/event-store/command-handler.js';
+import { ATTEMPTS_WITHOUT_IF_MATCH, handleCommand } from '../../src/event-store/command-handler.js';
 import { rejectConflict, type Decider } from '../../src/event-store/decider.js';
 import { ConcurrencyConflict } from '../../src/event-store/errors.js';
 import { createEventStore, type EventStore, type Queryable } from '../../src/event-store/store.js';
@@ -121,6 +121,70 @@ t.test('a process deciding on the state it folded last', async (t) => {
     }).catch(() => {});
     await send(elsewhere, streamId, 'Close');
     await t.rejects(send(here, streamId, 'Tally'), { message: 'closed', status: 409 } as unknown as Error, 'closed at version 2, the rolled-back version');
+  });
+});
+
+t.test('a command that loses the race to another append', async (t) => {
+  const db = await createTestDatabase(t);
+  /**
+   * A process that remembers nothing and, right after each of its next `races` reads of the
+   * stream, lets another process append `command` to it: the appends it then makes are at a
+   * version that is already taken.
+   */
+  const overtaken = (streamId: string, races: number, command: LedgerCommand['type'] = 'Tally') => {
+    const store = createEventStore(db.pool, { recentStatesPerDecider: 0 });
+    const elsewhere = createEventStore(db.pool);
+    let reads = 0;
+    const readStreamToFold: EventStore['readStreamToFold'] = async (...args) => {
+      const read = await store.readStreamToFold(...args);
+      if ((reads += 1) <= races) await send(elsewhere, streamId, command);
+      return read;
+    };
+    return { store: { ...store, readStreamToFold }, reads: () => reads };
+  };
+
+  t.test('without If-Match, is decided again on the record as it now is', async (t) => {
+    const streamId = uuid();
+    await send(db.store, streamId, 'Tally');
+    const racer = overtaken(streamId, 2);
+    const outcome = await send(racer.store, streamId, 'Tally');
+    t.same(outcome.events, [{ type: 'Tallied', data: { count: 4 } }], 'on top of the two tallies that got in first');
+    t.equal(outcome.version, 4);
+    t.equal(racer.reads(), 3, 'read once, then again after each lost race');
+    t.same((await db.store.readStream(streamId)).map((event) => (event.data as { count: number }).count), [1, 2, 3, 4]);
+  });
+
+  t.test('without If-Match, may then be refused by what got in first', async (t) => {
+    const streamId = uuid();
+    await send(db.store, streamId, 'Tally');
+    const racer = overtaken(streamId, 1, 'Close');
+    await t.rejects(send(racer.store, streamId, 'Tally'), { message: 'closed', status: 409 } as unknown as Error);
+    t.equal((await db.store.readStream(streamId)).length, 2, 'nothing appended on top of the close');
+  });
+
+  t.test(`without If-Match, gives up with a 409 after ${ATTEMPTS_WITHOUT_IF_MATCH} lost races`, async (t) => {
+    const streamId = uuid();
+    await send(db.store, streamId, 'Tally');
+    const racer = overtaken(streamId, ATTEMPTS_WITHOUT_IF_MATCH);
+    await t.rejects(send(racer.store, streamId, 'Tally'), ConcurrencyConflict);
+    t.equal(racer.reads(), ATTEMPTS_WITHOUT_IF_MATCH);
+    t.equal((await db.store.readStream(streamId)).length, 1 + ATTEMPTS_WITHOUT_IF_MATCH, 'only the other appends');
+  });
+
+  t.test('with If-Match, fails its precondition at once', async (t) => {
+    const streamId = uuid();
+    await send(db.store, streamId, 'Tally');
+    const racer = overtaken(streamId, 1);
+    await t.rejects(send(racer.store, streamId, 'Tally', { expectedVersion: 1 }), { status: 412 } as unknown as Error);
+    t.equal(racer.reads(), 1, 'not read again');
+  });
+
+  t.test('inside a transaction, fails at once: the transaction is spoilt', async (t) => {
+    const streamId = uuid();
+    await send(db.store, streamId, 'Tally');
+    const racer = overtaken(streamId, 1);
+    await t.rejects(racer.store.transaction((client) => send(racer.store, streamId, 'Tally', {}, client)), ConcurrencyConflict);
+    t.equal(racer.reads(), 1);
   });
 });
 
