@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { requestFactory, type HttpRequest, type Targets } from './requests.js';
@@ -37,6 +38,12 @@ export interface LagResult {
    * every projection until it ends, so a lag spike next to a large figure here has that cause.
    */
   oldestForeignTransactionMs: number;
+  /**
+   * The load driver's own event-loop delay during the run (ms). The driver timestamps responses and
+   * sightings, so a pause of its own (a garbage collection) shows in both figures as if the system
+   * had stalled; a max here as long as the latency's max tells which it was.
+   */
+  driverDelayMs: { p99: number; max: number };
 }
 
 interface Waiting {
@@ -128,6 +135,8 @@ export async function measureLag(spec: LagSpec, targets: Targets): Promise<LagRe
       });
   }
 
+  const driverDelay = monitorEventLoopDelay({ resolution: 1 });
+  driverDelay.enable();
   const startedAt = performance.now();
   const schedule = setInterval(() => {
     const due = Math.min(Math.floor(((performance.now() - startedAt) / 1000) * spec.rate), Math.round(spec.rate * spec.seconds));
@@ -185,6 +194,7 @@ export async function measureLag(spec: LagSpec, targets: Targets): Promise<LagRe
   } finally {
     clearInterval(schedule);
     clearInterval(lookAround);
+    driverDelay.disable();
     await watcher.end().catch(() => {});
     await observer.end().catch(() => {});
     agent.destroy();
@@ -202,5 +212,6 @@ export async function measureLag(spec: LagSpec, targets: Targets): Promise<LagRe
     latency: distribution(latencies),
     pollMs: polls === 0 ? Number.NaN : (performance.now() - watchStartedAt) / polls,
     oldestForeignTransactionMs,
+    driverDelayMs: { p99: driverDelay.percentile(99) / 1e6, max: driverDelay.max / 1e6 },
   };
 }

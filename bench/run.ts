@@ -282,7 +282,9 @@ async function main() {
     lag = await load.lag({ rate: lagRate, seconds: plan.lagSeconds, databaseUrl: url, drainMs: 10_000, seed: 99 });
     log(
       `  lag p50 ${lag.lag.p50.toFixed(1)} ms, p99 ${lag.lag.p99.toFixed(1)} ms, max ${lag.lag.max.toFixed(1)} ms; ` +
-        `watcher looked every ${lag.pollMs.toFixed(2)} ms; oldest transaction in another database ${Math.round(lag.oldestForeignTransactionMs)} ms`,
+        `watcher looked every ${lag.pollMs.toFixed(2)} ms; oldest transaction in another database ${Math.round(lag.oldestForeignTransactionMs)} ms; ` +
+        `command latency p99 ${lag.latency.p99.toFixed(1)} ms, max ${lag.latency.max.toFixed(1)} ms; ` +
+        `the driver's own event-loop delay p99 ${lag.driverDelayMs.p99.toFixed(1)} ms, max ${lag.driverDelayMs.max.toFixed(1)} ms`,
     );
   }
 
