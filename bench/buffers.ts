@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { perResponse } from './stats.js';
 
 /** The bench database's block counters since the server started: pages read into shared buffers, and pages found there. */
 export interface BlockCounts {
@@ -28,6 +29,5 @@ export async function watchBlocks(url: string) {
 
 /** Blocks per 2xx response between two counts, to one decimal. */
 export function blocksPerRequest(before: BlockCounts, after: BlockCounts, responses: number): BlockCounts {
-  const per = (count: number) => (responses > 0 ? Math.round((count / responses) * 10) / 10 : 0);
-  return { read: per(after.read - before.read), hit: per(after.hit - before.hit) };
+  return { read: perResponse(after.read - before.read, responses), hit: perResponse(after.hit - before.hit, responses) };
 }

@@ -28,7 +28,7 @@ import { contextSwitches, cpuPerRequest, snapshotCpu } from './cpu.js';
 import { buildRows, evaluateTargets, formatTable, formatTargets, type MemoryResult, type RebuildResult, type RoundResult } from './report.js';
 import { requestFactory, REQUEST_KINDS, type HttpRequest, type Targets } from './requests.js';
 import { seed, seedPractitioner } from './seed.js';
-import { spread } from './stats.js';
+import { perResponse, spread } from './stats.js';
 
 // `npm run bench [-- --quick] [--rounds N] [--seconds S]`: see bench/README.md.
 
@@ -252,7 +252,7 @@ async function main() {
         const [cpuBefore, blocksBefore, switchesBefore] = [await snapshotCpu(measured), await blocks.counts(), await contextSwitches()];
         const result = await load.http({ kind, connections, seconds: plan.seconds, seed: (seedCounter += 10) });
         const cpuMicros = cpuPerRequest(cpuBefore, await snapshotCpu(measured), result.ok);
-        const switches = result.ok > 0 ? Math.round(((await contextSwitches()) - switchesBefore) / result.ok * 10) / 10 : 0;
+        const switches = perResponse((await contextSwitches()) - switchesBefore, result.ok);
         const blocksPer = blocksPerRequest(blocksBefore, await blocks.counts(), result.ok);
         runs.push({ ...result, round, cpuMicros, blocks: blocksPer, contextSwitches: switches });
         const problems = result.errors + result.timeouts + Object.values(result.statuses).reduce((a, b) => a + b, 0);

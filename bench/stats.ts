@@ -1,3 +1,8 @@
+/** A count over a run's 2xx responses, per response to one decimal (0 when none succeeded). */
+export function perResponse(count: number, responses: number): number {
+  return responses > 0 ? Math.round((count / responses) * 10) / 10 : 0;
+}
+
 export interface Distribution {
   count: number;
   p50: number;
