@@ -20,7 +20,9 @@ if (!url || !Number.isInteger(port)) {
   process.exit(2);
 }
 
-const pool = new pg.Pool({ connectionString: url, max: 20, application_name: 'pams-bench-floor' });
+// Kept open like the API's (src/db.ts): with pg's default the floor's connections closed together
+// 10 s after each floor scenario, in the middle of the API scenario that follows it.
+const pool = new pg.Pool({ connectionString: url, max: 20, application_name: 'pams-bench-floor', idleTimeoutMillis: 0 });
 pool.on('error', () => {});
 
 // Same columns, defaults and indexes as `events`, so an insert costs what an event row costs.

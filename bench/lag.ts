@@ -148,7 +148,11 @@ export async function measureLag(spec: LagSpec, targets: Targets): Promise<LagRe
   }, 2);
 
   let oldestForeignTransactionMs = 0;
+  let lookingAround = false;
   const lookAround = setInterval(() => {
+    // On a starved machine an answer can take longer than the interval: one question at a time.
+    if (lookingAround) return;
+    lookingAround = true;
     observer
       .query<{ ms: number | null }>(
         `select max(extract(epoch from clock_timestamp() - xact_start) * 1000)::float8 as ms from pg_stat_activity
@@ -157,7 +161,10 @@ export async function measureLag(spec: LagSpec, targets: Targets): Promise<LagRe
       .then((result) => {
         oldestForeignTransactionMs = Math.max(oldestForeignTransactionMs, result.rows[0]?.ms ?? 0);
       })
-      .catch(() => {});
+      .catch(() => {})
+      .finally(() => {
+        lookingAround = false;
+      });
   }, 50);
 
   let watchUntil = Number.POSITIVE_INFINITY;
