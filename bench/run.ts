@@ -24,7 +24,7 @@ import {
   type Service,
 } from './processes.js';
 import { blocksPerRequest, watchBlocks } from './buffers.js';
-import { contextSwitches, cpuPerRequest, snapshotCpu } from './cpu.js';
+import { contextSwitches, cpuPerRequest, snapshotCpu, watchBackends } from './cpu.js';
 import { buildRows, evaluateTargets, formatTable, formatTargets, type MemoryResult, type RebuildResult, type RoundResult } from './report.js';
 import { requestFactory, REQUEST_KINDS, type HttpRequest, type Targets } from './requests.js';
 import { seed, seedPractitioner } from './seed.js';
@@ -238,6 +238,7 @@ async function main() {
   const runs: RoundResult[] = [];
   let seedCounter = 100;
   const blocks = await watchBlocks(url);
+  const backends = await watchBackends(url);
   for (const connections of plan.connections) {
     for (let round = 1; round <= plan.rounds; round += 1) {
       for (const { kind, onlyAt } of SEQUENCE) {
@@ -249,9 +250,10 @@ async function main() {
         if (round === 1 && plan.warmupSeconds > 0) {
           await load.http({ kind, connections, seconds: plan.warmupSeconds, seed: (seedCounter += 10) });
         }
-        const [cpuBefore, blocksBefore, switchesBefore] = [await snapshotCpu(measured), await blocks.counts(), await contextSwitches()];
+        const cpuBefore = await snapshotCpu(measured, await backends.serving());
+        const [blocksBefore, switchesBefore] = [await blocks.counts(), await contextSwitches()];
         const result = await load.http({ kind, connections, seconds: plan.seconds, seed: (seedCounter += 10) });
-        const cpuMicros = cpuPerRequest(cpuBefore, await snapshotCpu(measured), result.ok);
+        const cpuMicros = cpuPerRequest(cpuBefore, await snapshotCpu(measured, await backends.serving()), result.ok);
         const switches = perResponse((await contextSwitches()) - switchesBefore, result.ok);
         const blocksPer = blocksPerRequest(blocksBefore, await blocks.counts(), result.ok);
         runs.push({ ...result, round, cpuMicros, blocks: blocksPer, contextSwitches: switches });
@@ -267,6 +269,7 @@ async function main() {
     }
   }
   await blocks.close();
+  await backends.close();
 
   // Half the sustained rate of the slower command at 10 connections: a busy but unsaturated API.
   const sustained = Math.min(
