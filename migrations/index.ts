@@ -10,6 +10,7 @@ import * as appendAfterCommitRelyingOnStreams from './0011_append_after_commit_r
 import * as roomForHotUpdates from './0012_room_for_hot_updates.js';
 import * as appendEventsBatch from './0013_append_events_batch.js';
 import * as streamSnapshots from './0014_stream_snapshots.js';
+import * as readsAndAppendsShareRoundTrips from './0015_reads_and_appends_share_round_trips.js';
 
 // Listed, not discovered: the order is part of the schema's history, and a compiled build needs no
 // directory scan. Released migrations are frozen; change the schema by adding one.
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '0012_room_for_hot_updates': roomForHotUpdates,
   '0013_append_events_batch': appendEventsBatch,
   '0014_stream_snapshots': streamSnapshots,
+  '0015_reads_and_appends_share_round_trips': readsAndAppendsShareRoundTrips,
 };

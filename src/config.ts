@@ -17,9 +17,9 @@ const Environment = Type.Object({
   // Streams whose folded state a process keeps, per kind of record, so the next command on one skips
   // reading it (the append still checks the version); about 1 KB each. 0 turns it off.
   RECENT_STATES_PER_DECIDER: Type.Integer({ minimum: 0, maximum: 1_000_000, default: RECENT_STATES_PER_DECIDER }),
-  // Commands' appends (and stream reads) in flight at once per process; while all are busy, more
-  // wait and go together in the next round trip (group commit). More lanes: less waiting, more
-  // round trips and commits.
+  // Round trips of commands' stream reads and appends in flight at once per process; while all are
+  // busy, more wait and go together in the next one (group commit). More lanes: less waiting behind
+  // one slow round trip, more round trips and commits.
   ROUND_TRIP_LANES: Type.Integer({ minimum: 1, maximum: 64, default: ROUND_TRIP_LANES }),
   CONSISTENCY_TIMEOUT_MS: Type.Integer({ minimum: 0, maximum: 30000, default: 2000 }),
   JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),

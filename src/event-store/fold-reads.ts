@@ -1,7 +1,4 @@
-import type pg from 'pg';
-import { createRoundTripGroups, MAX_GROUP, type GroupedOutcome } from './round-trip-groups.js';
 import type { DomainEvent, Queryable } from './types.js';
-import { isUuid } from '../ids.js';
 
 /** A state saved with an append (migration 0014): what `evolve` made of the stream up to `version`. */
 export interface StreamSnapshot {
@@ -18,11 +15,11 @@ export interface StreamToFold {
 }
 
 /**
- * The stream's row first (`part` 0, carrying its snapshot as `data` when it was saved under the
- * name asked for), then its events after that snapshot (`part` = their version). One statement,
- * so the row and the events are read at one moment.
+ * As streams_to_fold (migration 0015) returns them: the stream's row first (`part` 0, carrying
+ * its snapshot as `data` when it was saved under the name asked for), then its events after that
+ * snapshot (`part` = their version). One statement, so the row and the events are read at one moment.
  */
-interface RowToFold {
+export interface RowToFold {
   part: number;
   stream_type: string;
   stream_version: number;
@@ -38,7 +35,7 @@ interface SavedSnapshot {
 }
 
 /** Rows of one stream, in `part` order. */
-function streamToFold(rows: RowToFold[]): StreamToFold {
+export function streamToFold(rows: RowToFold[]): StreamToFold {
   const [head, ...eventRows] = rows;
   if (!head) return { events: [] };
   const saved = head.data as SavedSnapshot | null;
@@ -53,87 +50,32 @@ function streamToFold(rows: RowToFold[]): StreamToFold {
   };
 }
 
-/** The rows to fold of the streams `requested` yields as (stream_id, of), `of` being the snapshot name asked for. */
-const streamsAndEventsAfterTheirSnapshots = (requested: string) => `
-  with requested (stream_id, of) as (${requested}),
-  stream as (
-    select s.stream_id, r.of, s.stream_type, s.version,
-           case when s.snapshot->>'of' = r.of then s.snapshot end as snapshot
-    from streams s join requested r on s.stream_id = r.stream_id
-  )
-  select stream.stream_id, stream.of, 0 as part, stream.stream_type, stream.version as stream_version,
-         null::bigint as position, null::text as event_type, stream.snapshot - 'of' as data
-  from stream
-  union all
-  select stream.stream_id, stream.of, e.stream_version, e.stream_type, e.stream_version,
-         e.position, e.event_type, e.data
-  from stream join events e on e.stream_id = stream.stream_id
-   and e.stream_version > coalesce((stream.snapshot->>'version')::integer, 0)`;
-
-/**
- * Reads streams as commands fold them. Outside a transaction, reads made while others are in flight
- * share their round trip.
- */
-export function createFoldReader(pool: pg.Pool, lanes: number) {
-  async function readOne({ streamId, snapshotName }: FoldRead, on: Queryable): Promise<StreamToFold> {
-    const result = await on.query<RowToFold>({
-      name: 'pams_read_stream_to_fold',
-      text: `${streamsAndEventsAfterTheirSnapshots('values ($1::uuid, $2::text)')} order by part`,
-      values: [streamId, snapshotName ?? null],
-    });
-    return streamToFold(result.rows);
-  }
-
-  /** Several streams' rows in one round trip, by lower-case id and snapshot name; a stream with no events is absent. */
-  async function readRowsToFold(reads: FoldRead[]): Promise<Map<string, RowToFold[]>> {
-    const distinct = [...new Map(reads.map((read) => [readKey(read.streamId, read.snapshotName), read])).values()];
-    const result = await pool.query<RowToFold & { stream_id: string; of: string | null }>({
-      name: 'pams_read_streams_to_fold',
-      text: `${streamsAndEventsAfterTheirSnapshots('select * from unnest($1::uuid[], $2::text[])')}
-             order by stream_id, of, part`,
-      values: [distinct.map((read) => read.streamId), distinct.map((read) => read.snapshotName ?? null)],
-    });
-    const rowsByRead = new Map<string, RowToFold[]>();
-    for (const row of result.rows) {
-      const key = readKey(row.stream_id, row.of ?? undefined);
-      const rows = rowsByRead.get(key);
-      if (rows) rows.push(row);
-      else rowsByRead.set(key, [row]);
-    }
-    return rowsByRead;
-  }
-
-  const readToFoldGroups = createRoundTripGroups({
-    lanes,
-    maxGroup: MAX_GROUP,
-    sendAlone: (read: FoldRead) => readOne(read, pool),
-    sendGroup: async (reads: FoldRead[]): Promise<GroupedOutcome<StreamToFold>[]> => {
-      // One malformed id would fail the whole group's query: it goes alone, to fail on its own.
-      const rowsByRead = await readRowsToFold(reads.filter((read) => isUuid(read.streamId)));
-      return reads.map((read) =>
-        isUuid(read.streamId)
-          ? { result: streamToFold(rowsByRead.get(readKey(read.streamId, read.snapshotName)) ?? []) }
-          : { retryAlone: true },
-      );
-    },
+/** One stream's rows to fold, through `on`: a pool, or a client in a transaction. */
+export async function readAlone({ streamId, snapshotName }: FoldRead, on: Queryable): Promise<StreamToFold> {
+  const result = await on.query<RowToFold>({
+    name: 'pams_read_stream_to_fold',
+    text: 'select * from streams_to_fold(array[$1::uuid], array[$2::text])',
+    values: [streamId, snapshotName ?? null],
   });
-
-  /**
-   * What a command needs to decide on a stream: the latest snapshot saved under `snapshotName`
-   * (if any), each later event's type and payload, and where the stream ends. None of the
-   * per-event metadata to parse.
-   */
-  function readStreamToFold(streamId: string, snapshotName?: string, on: Queryable = pool): Promise<StreamToFold> {
-    const read = { streamId, snapshotName };
-    return on === pool ? readToFoldGroups.send(read) : readOne(read, on);
-  }
-
-  return { readStreamToFold };
+  return streamToFold(result.rows);
 }
 
-interface FoldRead {
+/** A read's key among others in one round trip: ids match whatever their case. */
+export const readKey = (streamId: string, snapshotName: string | undefined) => `${streamId.toLowerCase()} ${snapshotName ?? ''}`;
+
+/** Rows of several streams (as streams_to_fold returns them, in `part` order) by readKey. */
+export function rowsByRead(rows: Array<RowToFold & { stream_id: string; of: string | null }>): Map<string, RowToFold[]> {
+  const byRead = new Map<string, RowToFold[]>();
+  for (const row of rows) {
+    const key = readKey(row.stream_id, row.of ?? undefined);
+    const rowsOfRead = byRead.get(key);
+    if (rowsOfRead) rowsOfRead.push(row);
+    else byRead.set(key, [row]);
+  }
+  return byRead;
+}
+
+export interface FoldRead {
   streamId: string;
   snapshotName: string | undefined;
 }
-
-const readKey = (streamId: string, snapshotName: string | undefined) => `${streamId.toLowerCase()} ${snapshotName ?? ''}`;

@@ -1,9 +1,10 @@
 import type pg from 'pg';
 import { createCommitSignal, type CommitSignal } from './commit-signal.js';
-import { createAppender } from './append.js';
-import { createFoldReader } from './fold-reads.js';
+import { appendAlone } from './append.js';
+import { readAlone, type StreamToFold } from './fold-reads.js';
 import { createRecentStates, RECENT_STATES_PER_DECIDER } from './recent-states.js';
 import { ROUND_TRIP_LANES } from './round-trip-groups.js';
+import { createSharedRoundTrips } from './round-trips.js';
 import type { AppendRequest, AppendResult, CommitOrderCursor, IdempotencyRecord, Queryable, StoredEvent } from './types.js';
 
 export type { Queryable } from './types.js';
@@ -59,8 +60,27 @@ export interface EventStoreOptions {
 export function createEventStore(pool: pg.Pool, options: EventStoreOptions = {}) {
   const signal = options.signal ?? createCommitSignal(pool);
   const lanes = options.roundTripLanes ?? ROUND_TRIP_LANES;
-  const { append } = createAppender(pool, signal, lanes);
-  const { readStreamToFold } = createFoldReader(pool, lanes);
+  const shared = createSharedRoundTrips(pool, signal, lanes);
+
+  /**
+   * Appends atomically: all events or none, only if the stream is still at `expectedVersion` (0 for
+   * a new stream), with its unique claims and idempotency record, acknowledged once committed.
+   * Through `on`, a client in a transaction opened by the store, it commits (and signals) with the
+   * rest; otherwise it may share its round trip and commit with concurrent appends and reads.
+   */
+  function append(request: AppendRequest, on: Queryable = pool): Promise<AppendResult> {
+    return on === pool ? shared.append(request) : appendAlone(request, on);
+  }
+
+  /**
+   * What a command needs to decide on a stream: the latest snapshot saved under `snapshotName`
+   * (if any), each later event's type and payload, and where the stream ends. None of the
+   * per-event metadata to parse.
+   */
+  function readStreamToFold(streamId: string, snapshotName?: string, on: Queryable = pool): Promise<StreamToFold> {
+    const read = { streamId, snapshotName };
+    return on === pool ? shared.readStreamToFold(read) : readAlone(read, on);
+  }
 
   /** Runs `work` in one transaction on one client, and signals the appends it made once committed. */
   async function inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {

@@ -1,9 +1,25 @@
+import type pg from 'pg';
 import t from 'tap';
 import { v4 as uuid } from 'uuid';
 import { ConcurrencyConflict, IdempotencyKeyInUse, ReliedOnStreamChanged, UniqueValueTaken } from '../../src/event-store/errors.js';
 import { createEventStore } from '../../src/event-store/store.js';
 import type { AppendRequest, AppendResult, NewEvent } from '../../src/event-store/types.js';
 import { createTestDatabase } from '../helpers/database.js';
+
+/** The pool, and the names of the statements sent through it, in order. */
+function countingStatements(pool: pg.Pool) {
+  const statements: string[] = [];
+  const counting = new Proxy(pool, {
+    get(target, property, receiver) {
+      if (property !== 'query') return Reflect.get(target, property, receiver);
+      return (config: { name?: string }, ...rest: unknown[]) => {
+        statements.push(config.name ?? 'unnamed');
+        return (target.query as (...args: unknown[]) => unknown).call(target, config, ...rest);
+      };
+    },
+  });
+  return { counting, statements };
+}
 
 const metadata = { actorId: null, actorRole: 'system' };
 const event = (type: string, data: object = {}): NewEvent => ({
@@ -292,16 +308,7 @@ t.test('appends that arrive while the store is busy are committed together, each
 
 t.test('streams read to fold while the store is busy share one round trip, each answered with its own', async (t) => {
   const db = await createTestDatabase(t);
-  const statements: string[] = [];
-  const counting = new Proxy(db.pool, {
-    get(pool, property, receiver) {
-      if (property !== 'query') return Reflect.get(pool, property, receiver);
-      return (config: { name?: string }, ...rest: unknown[]) => {
-        statements.push(config.name ?? 'unnamed');
-        return (pool.query as (...args: unknown[]) => unknown).call(pool, config, ...rest);
-      };
-    },
-  });
+  const { counting, statements } = countingStatements(db.pool);
   const store = createEventStore(counting, { roundTripLanes: 1 });
   const [first, second] = [uuid(), uuid()];
   await db.store.append({ streamId: first, streamType: 'thing', expectedVersion: 0, events: [event('ThingMade', { n: 1 })], snapshot: { of: 'thing-v1', state: { n: 1 } } });
@@ -318,7 +325,7 @@ t.test('streams read to fold while the store is busy share one round trip, each 
     await locker.query('commit');
     await held;
     const [secondStream, missing, firstStream, secondAgain, malformed, firstFromSnapshot] = await grouped;
-    t.same(statements, ['pams_read_stream_to_fold', 'pams_read_streams_to_fold', 'pams_read_stream_to_fold'],
+    t.same(statements, ['pams_read_stream_to_fold', 'pams_append_and_read', 'pams_read_stream_to_fold'],
       'one read alone, then one for the five that waited; the malformed id alone');
     t.same(secondStream, {
       events: [{ type: 'OtherMade', data: {} }, { type: 'OtherChanged', data: { n: 2 } }],
@@ -336,6 +343,36 @@ t.test('streams read to fold while the store is busy share one round trip, each 
       events: [],
       last: { streamType: 'thing', version: 1, position: (await db.store.readStream(first))[0]!.position },
     }, 'one stream read in one group with and without its snapshot is answered both ways');
+  } finally {
+    locker.release();
+  }
+});
+
+t.test('a read and an append that wait together share one round trip, and the read sees the append', async (t) => {
+  const db = await createTestDatabase(t);
+  const { counting, statements } = countingStatements(db.pool);
+  const store = createEventStore(counting, { roundTripLanes: 1 });
+  const streamId = uuid();
+  await db.store.append({ streamId, streamType: 'thing', expectedVersion: 0, events: [event('ThingMade')] });
+
+  const locker = await db.pool.connect();
+  try {
+    await locker.query('begin');
+    await locker.query('lock table events in access exclusive mode');
+    const held = store.readStreamToFold(uuid());
+    // Asked for before the append, yet answered after it: the round trip appends first, then reads.
+    const read = store.readStreamToFold(streamId);
+    const appended = store.append({ streamId, streamType: 'thing', expectedVersion: 1, events: [event('ThingChanged', { n: 2 })] });
+    await locker.query('commit');
+    await held;
+    const [stream, result] = await Promise.all([read, appended]);
+    t.same(statements, ['pams_read_stream_to_fold', 'pams_append_and_read', 'pams_notify_events'],
+      'one read alone, then one round trip for both, then the projection workers are woken');
+    t.equal(result.version, 2);
+    t.same(stream, {
+      events: [{ type: 'ThingMade', data: {} }, { type: 'ThingChanged', data: { n: 2 } }],
+      last: { streamType: 'thing', version: 2, position: result.position },
+    });
   } finally {
     locker.release();
   }
