@@ -44,6 +44,7 @@ export function createSharedRoundTrips(pool: pg.Pool, signal: CommitSignal, lane
     });
     const appendOf = (index: number) => (requests[index] as { append: AppendRequest }).append;
     const readOf = (index: number) => (requests[index] as { read: FoldRead }).read;
+    if (appendAt.length === 0 && readAt.length === 0) return outcomes;
     // Every group takes its streams' locks in one order, so two groups in flight cannot deadlock on them.
     appendAt.sort((a, b) => (appendOf(a).streamId < appendOf(b).streamId ? -1 : 1));
 

@@ -378,6 +378,25 @@ t.test('a read and an append that wait together share one round trip, and the re
   }
 });
 
+t.test('malformed ids that wait together each fail alone, without a round trip for the group', async (t) => {
+  const db = await createTestDatabase(t);
+  const { counting, statements } = countingStatements(db.pool);
+  const store = createEventStore(counting, { roundTripLanes: 1 });
+  const locker = await db.pool.connect();
+  try {
+    await locker.query('begin');
+    await locker.query('lock table events in access exclusive mode');
+    const held = store.readStreamToFold(uuid());
+    const failed = Promise.all(['not-a-uuid', 'nor-this'].map((id) => store.readStreamToFold(id).then(() => undefined, (error: Error) => error)));
+    await locker.query('commit');
+    await held;
+    t.match(await failed, [{ code: '22P02' }, { code: '22P02' }]);
+    t.same(statements, ['pams_read_stream_to_fold', 'pams_read_stream_to_fold', 'pams_read_stream_to_fold']);
+  } finally {
+    locker.release();
+  }
+});
+
 t.test('reads in commit order compare transaction ids as numbers, not as text', async (t) => {
   const db = await createTestDatabase(t);
   // Rows as two transactions with ids 9 and 10 would leave them: as text '10' sorts before '9',
