@@ -373,8 +373,14 @@ t.test('logs carry request ids but never names, dates of birth, phone numbers, e
     'AAAAAA',
     'idem-Zebulonia',
   ];
+  // The numbers the logger adds itself are left out: their digits can spell a year by chance (a
+  // responseTime of 1.0193790000012086 once held "1937").
+  const logged = lines.map((line) => {
+    const { time: _time, responseTime: _responseTime, pid: _pid, ...rest } = JSON.parse(line) as Record<string, unknown>;
+    return JSON.stringify(rest);
+  });
   for (const secret of secrets) {
-    const leaking = lines.filter((line) => line.toLowerCase().includes(secret.toLowerCase()));
+    const leaking = logged.filter((line) => line.toLowerCase().includes(secret.toLowerCase()));
     t.same(leaking, [], `"${secret}" is in no log line`);
   }
 });
