@@ -63,8 +63,11 @@ export async function readAlone({ streamId, snapshotName }: FoldRead, on: Querya
 /** A read's key among others in one round trip: ids match whatever their case. */
 export const readKey = (streamId: string, snapshotName: string | undefined) => `${streamId.toLowerCase()} ${snapshotName ?? ''}`;
 
+/** A row of several streams' read in one statement: which stream, under which snapshot name, it answers. */
+export type RowOfRead = RowToFold & { stream_id: string; of: string | null };
+
 /** Rows of several streams (as streams_to_fold returns them, in `part` order) by readKey. */
-export function rowsByRead(rows: Array<RowToFold & { stream_id: string; of: string | null }>): Map<string, RowToFold[]> {
+export function rowsByRead(rows: RowOfRead[]): Map<string, RowToFold[]> {
   const byRead = new Map<string, RowToFold[]>();
   for (const row of rows) {
     const key = readKey(row.stream_id, row.of ?? undefined);

@@ -2,14 +2,14 @@ import type pg from 'pg';
 import { isUuid } from '../ids.js';
 import { appendAlone, appendOutcome, groupedAppend, type AppendedRow } from './append.js';
 import type { CommitSignal } from './commit-signal.js';
-import { readAlone, readKey, rowsByRead, streamToFold, type FoldRead, type RowToFold, type StreamToFold } from './fold-reads.js';
+import { readAlone, readKey, rowsByRead, streamToFold, type FoldRead, type RowOfRead, type StreamToFold } from './fold-reads.js';
 import { createRoundTripGroups, MAX_GROUP, type GroupedOutcome } from './round-trip-groups.js';
 import type { AppendRequest, AppendResult } from './types.js';
 
 type Request = { append: AppendRequest } | { read: FoldRead };
 type Result = AppendResult | StreamToFold;
 
-type SharedRow = AppendedRow & RowToFold & { stream_id: string; of: string | null };
+type SharedRow = AppendedRow & RowOfRead;
 
 const APPEND_AND_READ = {
   name: 'pams_append_and_read',
@@ -63,8 +63,12 @@ export function createSharedRoundTrips(pool: pg.Pool, signal: CommitSignal, lane
 
     const readRows: SharedRow[] = [];
     for (const row of result.rows) {
-      if (row.ordinal === null) readRows.push(row);
-      else outcomes[appendAt[row.ordinal - 1]!] = appendOutcome(row, appendOf(appendAt[row.ordinal - 1]!));
+      if (row.ordinal === null) {
+        readRows.push(row);
+      } else {
+        const index = appendAt[row.ordinal - 1]!;
+        outcomes[index] = appendOutcome(row, appendOf(index));
+      }
     }
     const byRead = rowsByRead(readRows);
     for (const index of readAt) {

@@ -128,7 +128,6 @@ export function createEventStore(pool: pg.Pool, options: EventStoreOptions = {})
       return result.rows.map(toStoredEvent);
     },
 
-    /** What a command folds to decide on a stream: see fold-reads.ts. */
     readStreamToFold,
 
     /**
