@@ -2,9 +2,9 @@ import type pg from 'pg';
 import t from 'tap';
 import { v4 as uuid } from 'uuid';
 import { ConcurrencyConflict, IdempotencyKeyInUse, ReliedOnStreamChanged, UniqueValueTaken } from '../../src/event-store/errors.js';
-import { createEventStore } from '../../src/event-store/store.js';
+import { createEventStore, type EventStore } from '../../src/event-store/store.js';
 import type { AppendRequest, AppendResult, NewEvent } from '../../src/event-store/types.js';
-import { createTestDatabase } from '../helpers/database.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 /** The pool, and the names of the statements sent through it, in order. */
 function countingStatements(pool: pg.Pool) {
@@ -19,6 +19,26 @@ function countingStatements(pool: pg.Pool) {
     },
   });
   return { counting, statements };
+}
+
+/**
+ * Keeps the only lane of `store` (made with roundTripLanes 1) busy with a read that waits on a lock
+ * of the events table, sends what `queue` sends while it waits (so those leave together in the next
+ * round trip), then lets the read through and returns what the queued requests came to.
+ */
+async function behindAHeldRead<T>(db: TestDatabase, store: EventStore, queue: () => Promise<T>): Promise<T> {
+  const locker = await db.pool.connect();
+  try {
+    await locker.query('begin');
+    await locker.query('lock table events in access exclusive mode');
+    const held = store.readStreamToFold(uuid());
+    const queued = queue();
+    await locker.query('commit');
+    await held;
+    return await queued;
+  } finally {
+    locker.release();
+  }
 }
 
 const metadata = { actorId: null, actorRole: 'system' };
@@ -205,26 +225,9 @@ t.test('appends that arrive while the store is busy are committed together, each
     ...overrides,
   });
 
-  /**
-   * Keeps the store's only lane busy with an append that waits on a row lock, makes `appends`
-   * while it waits (so they queue and leave as one group), then lets it through.
-   */
-  async function asOneGroup(appends: AppendRequest[]): Promise<PromiseSettledResult<AppendResult>[]> {
-    const blocker = uuid();
-    await store.append(fresh({ streamId: blocker }));
-    const locker = await db.pool.connect();
-    try {
-      await locker.query('begin');
-      await locker.query('select 1 from streams where stream_id = $1 for update', [blocker]);
-      const held = store.append({ streamId: blocker, streamType: 'thing', expectedVersion: 1, events: [event('ThingChanged')] });
-      const grouped = Promise.allSettled(appends.map((request) => store.append(request)));
-      await locker.query('commit');
-      await held;
-      return await grouped;
-    } finally {
-      locker.release();
-    }
-  }
+  /** Makes `appends` while the store's only lane is busy, so they leave as one group. */
+  const asOneGroup = (appends: AppendRequest[]): Promise<PromiseSettledResult<AppendResult>[]> =>
+    behindAHeldRead(db, store, () => Promise.allSettled(appends.map((request) => store.append(request))));
 
   const transactionsOf = async (streamIds: string[]) =>
     (await db.pool.query('select distinct transaction_id from events where stream_id = any($1)', [streamIds])).rows.length;
@@ -314,38 +317,27 @@ t.test('streams read to fold while the store is busy share one round trip, each 
   await db.store.append({ streamId: first, streamType: 'thing', expectedVersion: 0, events: [event('ThingMade', { n: 1 })], snapshot: { of: 'thing-v1', state: { n: 1 } } });
   await db.store.append({ streamId: second, streamType: 'other', expectedVersion: 0, events: [event('OtherMade'), event('OtherChanged', { n: 2 })] });
 
-  const locker = await db.pool.connect();
-  try {
-    await locker.query('begin');
-    await locker.query('lock table events in access exclusive mode');
-    const held = store.readStreamToFold(uuid());
-    const reads: Array<[string, string?]> = [[second], [uuid()], [first.toUpperCase()], [second], ['not-a-uuid'], [first, 'thing-v1']];
-    const grouped = Promise.all(reads.map(([id, snapshotName]) =>
-      store.readStreamToFold(id, snapshotName).then((stream) => stream, (error: Error) => error)));
-    await locker.query('commit');
-    await held;
-    const [secondStream, missing, firstStream, secondAgain, malformed, firstFromSnapshot] = await grouped;
-    t.same(statements, ['pams_read_stream_to_fold', 'pams_append_and_read', 'pams_read_stream_to_fold'],
-      'one read alone, then one for the five that waited; the malformed id alone');
-    t.same(secondStream, {
-      events: [{ type: 'OtherMade', data: {} }, { type: 'OtherChanged', data: { n: 2 } }],
-      last: { streamType: 'other', version: 2, position: (await db.store.readStream(second)).at(-1)!.position },
-    });
-    t.same(secondAgain, secondStream, 'a stream asked for twice is answered twice');
-    t.same(missing, { events: [] }, 'a stream with no events is empty');
-    t.same(firstStream, {
-      events: [{ type: 'ThingMade', data: { n: 1 } }],
-      last: { streamType: 'thing', version: 1, position: (await db.store.readStream(first))[0]!.position },
-    }, 'ids are matched whatever their case');
-    t.match(malformed, { code: '22P02' }, 'a malformed id fails on its own, as it would alone');
-    t.same(firstFromSnapshot, {
-      snapshot: { state: { n: 1 }, version: 1 },
-      events: [],
-      last: { streamType: 'thing', version: 1, position: (await db.store.readStream(first))[0]!.position },
-    }, 'one stream read in one group with and without its snapshot is answered both ways');
-  } finally {
-    locker.release();
-  }
+  const reads: Array<[string, string?]> = [[second], [uuid()], [first.toUpperCase()], [second], ['not-a-uuid'], [first, 'thing-v1']];
+  const [secondStream, missing, firstStream, secondAgain, malformed, firstFromSnapshot] = await behindAHeldRead(db, store, () =>
+    Promise.all(reads.map(([id, snapshotName]) => store.readStreamToFold(id, snapshotName).then((stream) => stream, (error: Error) => error))));
+  t.same(statements, ['pams_read_stream_to_fold', 'pams_append_and_read', 'pams_read_stream_to_fold'],
+    'one read alone, then one for the five that waited; the malformed id alone');
+  t.same(secondStream, {
+    events: [{ type: 'OtherMade', data: {} }, { type: 'OtherChanged', data: { n: 2 } }],
+    last: { streamType: 'other', version: 2, position: (await db.store.readStream(second)).at(-1)!.position },
+  });
+  t.same(secondAgain, secondStream, 'a stream asked for twice is answered twice');
+  t.same(missing, { events: [] }, 'a stream with no events is empty');
+  t.same(firstStream, {
+    events: [{ type: 'ThingMade', data: { n: 1 } }],
+    last: { streamType: 'thing', version: 1, position: (await db.store.readStream(first))[0]!.position },
+  }, 'ids are matched whatever their case');
+  t.match(malformed, { code: '22P02' }, 'a malformed id fails on its own, as it would alone');
+  t.same(firstFromSnapshot, {
+    snapshot: { state: { n: 1 }, version: 1 },
+    events: [],
+    last: { streamType: 'thing', version: 1, position: (await db.store.readStream(first))[0]!.position },
+  }, 'one stream read in one group with and without its snapshot is answered both ways');
 });
 
 t.test('a read and an append that wait together share one round trip, and the read sees the append', async (t) => {
@@ -355,46 +347,28 @@ t.test('a read and an append that wait together share one round trip, and the re
   const streamId = uuid();
   await db.store.append({ streamId, streamType: 'thing', expectedVersion: 0, events: [event('ThingMade')] });
 
-  const locker = await db.pool.connect();
-  try {
-    await locker.query('begin');
-    await locker.query('lock table events in access exclusive mode');
-    const held = store.readStreamToFold(uuid());
-    // Asked for before the append, yet answered after it: the round trip appends first, then reads.
-    const read = store.readStreamToFold(streamId);
-    const appended = store.append({ streamId, streamType: 'thing', expectedVersion: 1, events: [event('ThingChanged', { n: 2 })] });
-    await locker.query('commit');
-    await held;
-    const [stream, result] = await Promise.all([read, appended]);
-    t.same(statements, ['pams_read_stream_to_fold', 'pams_append_and_read', 'pams_notify_events'],
-      'one read alone, then one round trip for both, then the projection workers are woken');
-    t.equal(result.version, 2);
-    t.same(stream, {
-      events: [{ type: 'ThingMade', data: {} }, { type: 'ThingChanged', data: { n: 2 } }],
-      last: { streamType: 'thing', version: 2, position: result.position },
-    });
-  } finally {
-    locker.release();
-  }
+  // Asked for before the append, yet answered after it: the round trip appends first, then reads.
+  const [stream, result] = await behindAHeldRead(db, store, () => Promise.all([
+    store.readStreamToFold(streamId),
+    store.append({ streamId, streamType: 'thing', expectedVersion: 1, events: [event('ThingChanged', { n: 2 })] }),
+  ]));
+  t.same(statements, ['pams_read_stream_to_fold', 'pams_append_and_read', 'pams_notify_events'],
+    'one read alone, then one round trip for both, then the projection workers are woken');
+  t.equal(result.version, 2);
+  t.same(stream, {
+    events: [{ type: 'ThingMade', data: {} }, { type: 'ThingChanged', data: { n: 2 } }],
+    last: { streamType: 'thing', version: 2, position: result.position },
+  });
 });
 
 t.test('malformed ids that wait together each fail alone, without a round trip for the group', async (t) => {
   const db = await createTestDatabase(t);
   const { counting, statements } = countingStatements(db.pool);
   const store = createEventStore(counting, { roundTripLanes: 1 });
-  const locker = await db.pool.connect();
-  try {
-    await locker.query('begin');
-    await locker.query('lock table events in access exclusive mode');
-    const held = store.readStreamToFold(uuid());
-    const failed = Promise.all(['not-a-uuid', 'nor-this'].map((id) => store.readStreamToFold(id).then(() => undefined, (error: Error) => error)));
-    await locker.query('commit');
-    await held;
-    t.match(await failed, [{ code: '22P02' }, { code: '22P02' }]);
-    t.same(statements, ['pams_read_stream_to_fold', 'pams_read_stream_to_fold', 'pams_read_stream_to_fold']);
-  } finally {
-    locker.release();
-  }
+  const failed = await behindAHeldRead(db, store, () =>
+    Promise.all(['not-a-uuid', 'nor-this'].map((id) => store.readStreamToFold(id).then(() => undefined, (error: Error) => error))));
+  t.match(failed, [{ code: '22P02' }, { code: '22P02' }]);
+  t.same(statements, ['pams_read_stream_to_fold', 'pams_read_stream_to_fold', 'pams_read_stream_to_fold']);
 });
 
 t.test('reads in commit order compare transaction ids as numbers, not as text', async (t) => {
