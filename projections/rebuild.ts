@@ -6,7 +6,7 @@ import type { CommitOrderCursor } from '../src/event-store/types.js';
 import { lockCheckpoint, saveCheckpoints, START } from './checkpoints.js';
 import type { AnyProjection } from './projection.js';
 import { quote } from './row-store.js';
-import { foldNextEvents, runBatch } from './runner.js';
+import { foldNextEvents, readerOn, runBatch, type EventReader } from './runner.js';
 
 export interface RebuildOptions {
   pool: pg.Pool;
@@ -44,9 +44,14 @@ export async function rebuildProjection(options: RebuildOptions): Promise<{ even
 
   let done = 0;
   const client = await pool.connect();
+  const reader = await pool.connect().catch((error: unknown) => {
+    client.release();
+    throw error;
+  });
+  const ahead = readingAhead(reader, store, batchSize);
   try {
     for (let settledAt = Date.now() + (options.settleMs ?? 10_000); ; ) {
-      const outcome = await runBatch(client, store, [shadow], batchSize, false);
+      const outcome = await runBatch(client, store, [shadow], batchSize, { skipIfBusy: false, read: ahead.read });
       if (outcome.busy) throw new Error(`${shadow.name} is being rebuilt by another process`);
       done += outcome.processed;
       if (outcome.processed > 0) await options.onProgress?.(done, Math.max(total, done));
@@ -60,7 +65,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<{ even
     await lockCheckpoint(client, projection.name);
     let cursor: CommitOrderCursor = (await lockCheckpoint(client, shadow.name)) ?? START;
     for (;;) {
-      const folded = await foldNextEvents(client, store, [shadow], new Map([[shadow.name, cursor]]), batchSize);
+      const folded = await foldNextEvents(client, readerOn(client, store, batchSize), [shadow], new Map([[shadow.name, cursor]]));
       if (folded.processed === 0) break;
       done += folded.processed;
       cursor = folded.cursor;
@@ -77,8 +82,42 @@ export async function rebuildProjection(options: RebuildOptions): Promise<{ even
     await client.query('rollback').catch(() => {});
     throw error;
   } finally {
+    await ahead.settled();
+    reader.release();
     client.release();
   }
   await pool.query(`select pg_notify('${EVENTS_CHANNEL}', $1)`, [String(done)]);
   return { events: done };
 }
+
+/**
+ * Reads through `reader`, a connection of its own, and once a full batch has come back asks at
+ * once for the one after it: PostgreSQL reads the next batch while this process folds and writes
+ * the last. A batch asked for from anywhere else (a checkpoint that did not move as expected) is
+ * read then. Reading outside the batch's transaction changes nothing: each read takes its own
+ * snapshot and fence (EventStore.readCommitted) either way.
+ */
+function readingAhead(reader: pg.PoolClient, store: EventStore, batchSize: number): { read: EventReader; settled(): Promise<void> } {
+  let ahead: { from: CommitOrderCursor; types: string; batch: ReturnType<EventReader> } | undefined;
+  const readFrom: EventReader = (from, types) => store.readCommitted(from, batchSize, types, reader);
+  return {
+    async read(from, types) {
+      const asked = ahead && sameCursor(ahead.from, from) && ahead.types === types.join() ? ahead.batch : readFrom(from, types);
+      ahead = undefined;
+      const batch = await asked;
+      const last = batch.events.at(-1);
+      if (last && batch.events.length === batchSize) {
+        const next = { transactionId: last.transactionId, position: last.position };
+        ahead = { from: next, types: types.join(), batch: readFrom(next, types) };
+        // Awaited, and its failure reported, by the read that takes it (or dropped by settled()).
+        ahead.batch.catch(() => {});
+      }
+      return batch;
+    },
+    async settled() {
+      await ahead?.batch.catch(() => {});
+    },
+  };
+}
+
+const sameCursor = (a: CommitOrderCursor, b: CommitOrderCursor) => a.transactionId === b.transactionId && Number(a.position) === Number(b.position);

@@ -30,6 +30,16 @@ export interface RunnerOptions {
  */
 export type BatchOutcome = { busy: true } | { busy: false; processed: number; cursor: CommitOrderCursor; heldBack: boolean };
 
+/** At most a batch of events after `from` in commit order, of which those of `types` with their payload (EventStore.readCommitted). */
+export type EventReader = (from: CommitOrderCursor, types: readonly string[]) => Promise<{ events: StoredEvent[]; heldBack: boolean }>;
+
+export interface BatchOptions {
+  /** Leave out at once the projections another runner holds (true), or wait for them. */
+  skipIfBusy?: boolean;
+  /** Where the batch's events come from; by default the batch's own transaction reads them. */
+  read?: EventReader;
+}
+
 const isBefore = (a: CommitOrderCursor, b: CommitOrderCursor) => !hasPassed(a, b);
 const cursorOf = (event: StoredEvent): CommitOrderCursor => ({ transactionId: event.transactionId, position: event.position });
 
@@ -41,14 +51,13 @@ const cursorOf = (event: StoredEvent): CommitOrderCursor => ({ transactionId: ev
  */
 export async function foldNextEvents(
   client: pg.PoolClient,
-  store: EventStore,
+  read: EventReader,
   projections: readonly AnyProjection[],
   cursors: ReadonlyMap<string, CommitOrderCursor>,
-  batchSize: number,
 ): Promise<{ processed: number; cursor: CommitOrderCursor; moved: Map<string, CommitOrderCursor>; heldBack: boolean }> {
   const from = [...cursors.values()].reduce((earliest, cursor) => (isBefore(cursor, earliest) ? cursor : earliest));
   const types = [...new Set(projections.flatMap((projection) => projection.eventTypes))];
-  const { events, heldBack } = await store.readCommitted(from, batchSize, types, client);
+  const { events, heldBack } = await read(from, types);
   const last = events.at(-1);
   const moved = new Map<string, CommitOrderCursor>();
   if (!last) return { processed: 0, cursor: from, moved, heldBack };
@@ -61,6 +70,12 @@ export async function foldNextEvents(
   }
   return { processed: events.length, cursor: end, moved, heldBack };
 }
+
+/** Reads batches of `batchSize` events through `on`. */
+export const readerOn =
+  (on: pg.PoolClient, store: EventStore, batchSize: number): EventReader =>
+  (from, types) =>
+    store.readCommitted(from, batchSize, types, on);
 
 /**
  * One batch in one transaction: lock the checkpoints, fold the next events, move the checkpoints.
@@ -76,7 +91,7 @@ export async function runBatch(
   store: EventStore,
   projections: readonly AnyProjection[],
   batchSize: number,
-  skipIfBusy = true,
+  { skipIfBusy = true, read = readerOn(client, store, batchSize) }: BatchOptions = {},
 ): Promise<BatchOutcome> {
   // A read model is derived data: its commit need not wait for the WAL to reach disk (and so does
   // not queue behind the commands' commits). A crash can lose only the last passes, rows and
@@ -91,7 +106,7 @@ export async function runBatch(
       return { busy: true };
     }
     const mine = projections.filter((projection) => cursors.has(projection.name));
-    const folded = await foldNextEvents(client, store, mine, cursors, batchSize);
+    const folded = await foldNextEvents(client, read, mine, cursors);
     const save = saveCheckpointsStatement(folded.moved);
     await client.query(save ? `${save}; commit` : 'commit');
     return { busy: false, processed: folded.processed, cursor: folded.cursor, heldBack: folded.heldBack };

@@ -65,7 +65,7 @@ export async function projectEverything(db: TestDatabase, timeoutMs = 10_000) {
   const client = await db.pool.connect();
   try {
     for (;;) {
-      const outcome = await runBatch(client, db.store, projections, 1000, false);
+      const outcome = await runBatch(client, db.store, projections, 1000, { skipIfBusy: false });
       if (outcome.busy) throw new Error('the projections are locked by another runner');
       if (outcome.processed > 0) continue;
       if (!outcome.heldBack) break;

@@ -4,6 +4,7 @@ import { readCheckpoint } from '../../projections/checkpoints.js';
 import { rebuildProjection } from '../../projections/rebuild.js';
 import { runBatch } from '../../projections/runner.js';
 import { createTestDatabase } from '../helpers/database.js';
+import type { Test } from '../helpers/problems.js';
 import { countingProjection, countsByStream, createCountingTable } from './counting-projection.js';
 
 const counted = () => ({
@@ -15,13 +16,18 @@ const counted = () => ({
   recordedAt: new Date(),
 });
 
-t.test('a rebuild refolds every event from zero and drops rows no event supports', async (t) => {
+async function thirtyStreamsOfThreeEvents(t: Test) {
   const db = await createTestDatabase(t, 10);
   await createCountingTable(db.pool);
   const streams = Array.from({ length: 30 }, () => uuid());
   await db.store.appendBatch(
     streams.map((streamId) => ({ streamId, streamType: 'counter', expectedVersion: 0, events: [counted(), counted(), counted()] })),
   );
+  return { db, streams };
+}
+
+t.test('a rebuild refolds every event from zero and drops rows no event supports', async (t) => {
+  const { db, streams } = await thirtyStreamsOfThreeEvents(t);
   const client = await db.pool.connect();
   await runBatch(client, db.store, [countingProjection], 1000);
   client.release();
@@ -49,6 +55,28 @@ t.test('a rebuild refolds every event from zero and drops rows no event supports
   const leftovers = await db.pool.query(`select 1 from pg_tables where tablename like 'event_counts%rebuild'`);
   t.equal(leftovers.rowCount, 0, 'the shadow table is gone');
   t.equal(await readCheckpoint(db.pool, 'event_counts__rebuild'), undefined, 'and so is its checkpoint');
+});
+
+t.test('events appended while a rebuild reads ahead are folded in, each once', async (t) => {
+  const { db, streams } = await thirtyStreamsOfThreeEvents(t);
+  let appended = false;
+  const result = await rebuildProjection({
+    pool: db.pool,
+    store: db.store,
+    projection: countingProjection,
+    batchSize: 20,
+    onProgress: async () => {
+      // The batch after this one is already being read: the new event comes after it.
+      if (appended) return;
+      appended = true;
+      await db.store.append({ streamId: streams[0]!, streamType: 'counter', expectedVersion: 3, events: [counted()] });
+    },
+  });
+
+  t.equal(result.events, 91);
+  const counts = await countsByStream(db.pool);
+  t.equal(counts.get(streams[0]!), 4);
+  t.ok(streams.slice(1).every((streamId) => counts.get(streamId) === 3));
 });
 
 t.test('readers see the old rows while a rebuild is in progress', async (t) => {

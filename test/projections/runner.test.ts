@@ -50,7 +50,7 @@ async function catchUp(db: TestDatabase, batchSize = 100) {
   let processed = 0;
   try {
     for (;;) {
-      const outcome = await runBatch(client, db.store, [countingProjection], batchSize, false);
+      const outcome = await runBatch(client, db.store, [countingProjection], batchSize, { skipIfBusy: false });
       if (outcome.busy || outcome.processed === 0) return processed;
       processed += outcome.processed;
     }
