@@ -38,30 +38,33 @@ const COLUMN_OF: { [Field in keyof Demographics]: keyof PatientSummaryRow } = {
   emergencyContacts: 'emergency_contacts',
 };
 
-function demographicColumns(changes: Partial<Demographics>): Partial<PatientSummaryRow> {
-  return Object.fromEntries(
-    Object.entries(changes).map(([field, value]) => [COLUMN_OF[field as keyof Demographics], value]),
-  );
+/** `row` with the demographics' columns set: one new object per event, for rebuilds of millions. */
+function withDemographics(row: Omit<PatientSummaryRow, (typeof COLUMN_OF)[keyof Demographics]>, changes: Partial<Demographics>): PatientSummaryRow {
+  const next: Record<string, unknown> = { ...row };
+  for (const field in changes) next[COLUMN_OF[field as keyof Demographics]] = changes[field as keyof Demographics];
+  return next as unknown as PatientSummaryRow;
 }
 
 function fold(row: PatientSummaryRow | undefined, event: PatientEvent): PatientSummaryRow | undefined {
   switch (event.type) {
     case 'PatientRegistered': {
       const { patientId, mrn, ...demographics } = event.data;
-      return {
-        patient_id: patientId,
-        mrn,
-        ...(demographicColumns(demographics) as Omit<PatientSummaryRow, 'patient_id' | 'mrn'>),
-        active: true,
-        status_reason: null,
-        version: 0,
-        position: 0,
-        registered_at: new Date(0),
-        updated_at: new Date(0),
-      };
+      return withDemographics(
+        {
+          patient_id: patientId,
+          mrn,
+          active: true,
+          status_reason: null,
+          version: 0,
+          position: 0,
+          registered_at: new Date(0),
+          updated_at: new Date(0),
+        },
+        demographics,
+      );
     }
     case 'PatientDemographicsUpdated':
-      return row && { ...row, ...demographicColumns(event.data.changes) };
+      return row && withDemographics(row, event.data.changes);
     case 'PatientDeactivated':
       return row && { ...row, active: false, status_reason: event.data.reason };
     case 'PatientReactivated':
