@@ -36,12 +36,13 @@ interface Waiting<Request, Result> {
 }
 
 /**
- * Lets concurrent requests to the database share round trips. While a lane is free a request goes
- * at once and alone, so a quiet server answers as fast as before; once every lane is busy, requests
- * wait and leave together with the next free lane. Under load each round trip, wake-up and (for
- * appends) commit of the database then serves several commands: measured on the 2-core bench
- * machine, appending registrations in groups of four took about a third less CPU per append than
- * one at a time.
+ * Lets concurrent requests to the database share round trips. Requests leave at the end of the
+ * turn of the event loop that made them, together, on a free lane (a request alone in its turn goes
+ * alone, so a quiet server answers as fast as before); once every lane is busy, requests wait and
+ * leave together with the next free lane. Under load each round trip, wake-up and (for appends)
+ * commit of the database then serves several commands: measured on the 2-core bench machine,
+ * appending registrations in groups of four took about a third less CPU per append than one at a
+ * time.
  */
 export function createRoundTripGroups<Request, Result>(options: RoundTripGroupOptions<Request, Result>) {
   const waiting: Waiting<Request, Result>[] = [];
@@ -69,21 +70,35 @@ export function createRoundTripGroups<Request, Result>(options: RoundTripGroupOp
   }
 
   function dispatch(): void {
+    dispatchScheduled = false;
     while (inFlight < options.lanes && waiting.length > 0) {
       const group = waiting.splice(0, options.maxGroup);
       inFlight += 1;
       void sendGroup(group).finally(() => {
         inFlight -= 1;
-        dispatch();
+        scheduleDispatch();
       });
     }
+  }
+
+  // Not at once: at the end of this turn of the event loop, so that all it brings in leaves as one
+  // group. The reads of the HTTP requests parsed in one turn, and what each command whose round
+  // trip just came back sends next (its append, a few promise steps later), then go together; sent
+  // at once, the first went alone and the rest waited a whole round trip behind it. Measured on the
+  // 2-core bench machine at 10 connections: context switches per PATCH 8.3-8.5 -> 5.6-6.5, per
+  // registration 5.2-5.3 -> 4.1-4.5.
+  let dispatchScheduled = false;
+  function scheduleDispatch(): void {
+    if (dispatchScheduled) return;
+    dispatchScheduled = true;
+    setImmediate(dispatch);
   }
 
   return {
     send(request: Request): Promise<Result> {
       return new Promise<Result>((resolve, reject) => {
         waiting.push({ request, resolve, reject });
-        dispatch();
+        scheduleDispatch();
       });
     },
   };

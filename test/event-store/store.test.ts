@@ -32,6 +32,9 @@ async function behindAHeldRead<T>(db: TestDatabase, store: EventStore, queue: ()
     await locker.query('begin');
     await locker.query('lock table events in access exclusive mode');
     const held = store.readStreamToFold(uuid());
+    // The store sends at the end of this turn of the event loop: the held read leaves alone then,
+    // and what is queued after it waits for it.
+    await new Promise((resolve) => setImmediate(resolve));
     const queued = queue();
     await locker.query('commit');
     await held;
