@@ -15,8 +15,10 @@ export interface CareTeamRow {
 
 type CareTeamEvent = Extract<PatientEvent, { type: 'PractitionerAssignedToPatient' | 'PractitionerUnassignedFromPatient' }>;
 
-export const careTeam: Projection<CareTeamRow> = {
+export const careTeam: Projection<CareTeamRow, true> = {
   name: 'care_team',
+  // Who put the practitioner on the team.
+  readsMetadata: true,
   eventTypes: ['PractitionerAssignedToPatient', 'PractitionerUnassignedFromPatient'],
   columns: ['membership', 'patient_id', 'practitioner_id', 'assigned_at', 'assigned_by_id', 'assigned_by_role', 'position'],
   key: 'membership',

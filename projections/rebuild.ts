@@ -99,16 +99,16 @@ export async function rebuildProjection(options: RebuildOptions): Promise<{ even
  */
 function readingAhead(reader: pg.PoolClient, store: EventStore, batchSize: number): { read: EventReader; settled(): Promise<void> } {
   let ahead: { from: CommitOrderCursor; types: string; batch: ReturnType<EventReader> } | undefined;
-  const readFrom: EventReader = (from, types) => store.readCommitted(from, batchSize, types, reader);
+  const readFrom: EventReader = (from, types, metadataTypes) => store.readCommitted(from, batchSize, types, reader, metadataTypes);
   return {
-    async read(from, types) {
-      const asked = ahead && sameCursor(ahead.from, from) && ahead.types === types.join() ? ahead.batch : readFrom(from, types);
+    async read(from, types, metadataTypes) {
+      const asked = `${types.join()}/${metadataTypes.join()}`;
+      const batch = await (ahead && sameCursor(ahead.from, from) && ahead.types === asked ? ahead.batch : readFrom(from, types, metadataTypes));
       ahead = undefined;
-      const batch = await asked;
       const last = batch.events.at(-1);
       if (last && batch.events.length === batchSize) {
         const next = { transactionId: last.transactionId, position: last.position };
-        ahead = { from: next, types: types.join(), batch: readFrom(next, types) };
+        ahead = { from: next, types: asked, batch: readFrom(next, types, metadataTypes) };
         // Awaited, and its failure reported, by the read that takes it (or dropped by settled()).
         ahead.batch.catch(() => {});
       }

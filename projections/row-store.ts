@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { CommittedEvent } from '../src/event-store/store.js';
 import type { StoredEvent } from '../src/event-store/types.js';
 import type { AnyProjection } from './projection.js';
 
@@ -54,9 +55,11 @@ async function deleteRows(client: pg.PoolClient, projection: AnyProjection, keys
  * Folds a batch of events into the projection's rows with one read and a few writes, whatever the
  * batch size: load every touched row, apply events in order in memory, write the results back.
  */
-export async function applyEvents(client: pg.PoolClient, projection: AnyProjection, events: StoredEvent[]) {
+export async function applyEvents(client: pg.PoolClient, projection: AnyProjection, events: readonly CommittedEvent[]) {
   const wanted = new Set(projection.eventTypes);
-  const relevant = events.filter((event) => wanted.has(event.type));
+  // The runner read these events' metadata if this projection reads it (foldNextEvents), so to it
+  // they are whole events; to any other, metadata is absent from ProjectedEvent's type.
+  const relevant = events.filter((event) => wanted.has(event.type)) as StoredEvent[];
   if (relevant.length === 0) return;
   const keys = [...new Set(relevant.map((event) => projection.keyOf(event)))];
   const rows = await loadRows(client, projection, keys);

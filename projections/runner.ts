@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
-import type { EventStore } from '../src/event-store/store.js';
-import type { CommitOrderCursor, StoredEvent } from '../src/event-store/types.js';
+import type { CommittedEvent, EventStore } from '../src/event-store/store.js';
+import type { CommitOrderCursor } from '../src/event-store/types.js';
 import { hasPassed, lockCheckpointsStatement, lockedCheckpoints, saveCheckpointsStatement } from './checkpoints.js';
 import type { AnyProjection } from './projection.js';
 import { applyEvents } from './row-store.js';
@@ -30,8 +30,15 @@ export interface RunnerOptions {
  */
 export type BatchOutcome = { busy: true } | { busy: false; processed: number; cursor: CommitOrderCursor; heldBack: boolean };
 
-/** At most a batch of events after `from` in commit order, of which those of `types` with their payload (EventStore.readCommitted). */
-export type EventReader = (from: CommitOrderCursor, types: readonly string[]) => Promise<{ events: StoredEvent[]; heldBack: boolean }>;
+/**
+ * At most a batch of events after `from` in commit order: those of `types` with their payload, those
+ * of `metadataTypes` with their metadata (EventStore.readCommitted).
+ */
+export type EventReader = (
+  from: CommitOrderCursor,
+  types: readonly string[],
+  metadataTypes: readonly string[],
+) => Promise<{ events: CommittedEvent[]; heldBack: boolean }>;
 
 export interface BatchOptions {
   /** Leave out at once the projections another runner holds (true), or wait for them. */
@@ -41,7 +48,7 @@ export interface BatchOptions {
 }
 
 const isBefore = (a: CommitOrderCursor, b: CommitOrderCursor) => !hasPassed(a, b);
-const cursorOf = (event: StoredEvent): CommitOrderCursor => ({ transactionId: event.transactionId, position: event.position });
+const cursorOf = (event: CommittedEvent): CommitOrderCursor => ({ transactionId: event.transactionId, position: event.position });
 
 /**
  * Reads the next events (in commit order) after the earliest of `cursors` once, and folds into
@@ -56,8 +63,9 @@ export async function foldNextEvents(
   cursors: ReadonlyMap<string, CommitOrderCursor>,
 ): Promise<{ processed: number; cursor: CommitOrderCursor; moved: Map<string, CommitOrderCursor>; heldBack: boolean }> {
   const from = [...cursors.values()].reduce((earliest, cursor) => (isBefore(cursor, earliest) ? cursor : earliest));
-  const types = [...new Set(projections.flatMap((projection) => projection.eventTypes))];
-  const { events, heldBack } = await read(from, types);
+  const typesOf = (readers: readonly AnyProjection[]) => [...new Set(readers.flatMap((projection) => projection.eventTypes))];
+  const metadataTypes = typesOf(projections.filter((projection) => projection.readsMetadata));
+  const { events, heldBack } = await read(from, typesOf(projections), metadataTypes);
   const last = events.at(-1);
   const moved = new Map<string, CommitOrderCursor>();
   if (!last) return { processed: 0, cursor: from, moved, heldBack };
@@ -74,8 +82,8 @@ export async function foldNextEvents(
 /** Reads batches of `batchSize` events through `on`. */
 export const readerOn =
   (on: pg.PoolClient, store: EventStore, batchSize: number): EventReader =>
-  (from, types) =>
-    store.readCommitted(from, batchSize, types, on);
+  (from, types, metadataTypes) =>
+    store.readCommitted(from, batchSize, types, on, metadataTypes);
 
 /**
  * One batch in one transaction: lock the checkpoints, fold the next events, move the checkpoints.

@@ -43,6 +43,9 @@ export function toStoredEvent(row: EventRow): StoredEvent {
   };
 }
 
+/** An event as readCommitted returns it: its metadata null unless its type was asked for. */
+export type CommittedEvent = Omit<StoredEvent, 'metadata'> & { metadata: StoredEvent['metadata'] | null };
+
 export type EventStore = ReturnType<typeof createEventStore>;
 
 export interface EventStoreOptions {
@@ -139,8 +142,9 @@ export function createEventStore(pool: pg.Pool, options: EventStoreOptions = {})
     /**
      * Events after `cursor` in commit order, from transactions that have all finished: a transaction
      * still in flight may hold a lower position than events already committed, and a reader that
-     * went past it would never see it. Payloads are returned only for `types`; other events come
-     * without data so that a reader can still step over them.
+     * went past it would never see it. Payloads are returned only for `types`, and metadata only
+     * for `metadataTypes` (by default the same); other events come without (null) so that a reader
+     * can still step over them.
      *
      * `heldBack` tells, in the same round trip, whether committed events lie beyond that fence: a
      * reader that got fewer than `limit` events should look again soon, for if the transaction in
@@ -151,7 +155,8 @@ export function createEventStore(pool: pg.Pool, options: EventStoreOptions = {})
       limit: number,
       types: readonly string[],
       on: Queryable = pool,
-    ): Promise<{ events: StoredEvent[]; heldBack: boolean }> {
+      metadataTypes: readonly string[] = types,
+    ): Promise<{ events: CommittedEvent[]; heldBack: boolean }> {
       const result = await on.query<Partial<EventRow> & { held_back: boolean }>({
         name: 'pams_read_committed',
         text: `select fence.held_back, next.*
@@ -165,7 +170,7 @@ export function createEventStore(pool: pg.Pool, options: EventStoreOptions = {})
                  select position, transaction_id::text as transaction_id, stream_id, stream_type, stream_version,
                    event_id, event_type, schema_version,
                    case when event_type = any($4) then data end as data,
-                   metadata,
+                   case when event_type = any($5) then metadata end as metadata,
                    recorded_at, events.transaction_id as commit_order
                  from events
                  where (transaction_id, position) > ($1::xid8, $2)
@@ -177,9 +182,9 @@ export function createEventStore(pool: pg.Pool, options: EventStoreOptions = {})
                  limit $3
                ) next on true
                order by next.commit_order, next.position`,
-        values: [cursor.transactionId, cursor.position, limit, types],
+        values: [cursor.transactionId, cursor.position, limit, types, metadataTypes],
       });
-      const events = result.rows.filter((row) => row.position !== null).map((row) => toStoredEvent(row as EventRow));
+      const events: CommittedEvent[] = result.rows.filter((row) => row.position !== null).map((row) => toStoredEvent(row as EventRow));
       return { events, heldBack: result.rows[0]?.held_back ?? false };
     },
 

@@ -396,6 +396,32 @@ t.test('reads in commit order compare transaction ids as numbers, not as text', 
   );
 });
 
+/** Other tests' transactions are on the same server and move the fence too: read until `count` events are past it. */
+async function readCommittedPastOthers(db: TestDatabase, count: number, types: string[], metadataTypes = types) {
+  const read = () => db.store.readCommitted({ transactionId: '0', position: 0 }, 10, types, db.pool, metadataTypes);
+  let result = await read();
+  for (let attempt = 0; attempt < 500 && result.events.length < count; attempt += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    result = await read();
+  }
+  return result;
+}
+
+t.test('a read in commit order carries payloads and metadata only for the types asked for', async (t) => {
+  const db = await createTestDatabase(t);
+  const streamId = uuid();
+  await db.store.append({ streamId, streamType: 'thing', expectedVersion: 0, events: [event('A', { a: 1 }), event('B', { b: 2 }), event('C', { c: 3 })] });
+  const { events } = await readCommittedPastOthers(db, 3, ['A', 'B'], ['B']);
+  t.same(
+    events.map(({ type, data, metadata }) => ({ type, data, metadata })),
+    [
+      { type: 'A', data: { a: 1 }, metadata: null },
+      { type: 'B', data: { b: 2 }, metadata: event('B').metadata },
+      { type: 'C', data: null, metadata: null },
+    ],
+  );
+});
+
 t.test('a read in commit order says when committed events wait behind a transaction still in flight', async (t) => {
   const db = await createTestDatabase(t);
   const inFlight = await db.pool.connect();
@@ -410,12 +436,7 @@ t.test('a read in commit order says when committed events wait behind a transact
     t.equal(fenced.heldBack, true, 'and the reader is told it is there');
 
     await inFlight.query('rollback');
-    // Other tests' transactions are on the same server and move the fence too: wait for them.
-    let after = await db.store.readCommitted({ transactionId: '0', position: 0 }, 10, ['ThingMade']);
-    for (let attempt = 0; attempt < 500 && after.events.length === 0; attempt += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      after = await db.store.readCommitted({ transactionId: '0', position: 0 }, 10, ['ThingMade']);
-    }
+    const after = await readCommittedPastOthers(db, 1, ['ThingMade']);
     t.same(after.events.map((stored) => stored.streamId), [committed], 'once it has ended, the event is read');
   } finally {
     inFlight.release();
