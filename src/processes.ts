@@ -19,11 +19,21 @@ export async function serveApi(runtime: Runtime, logger: Logger) {
   return { stop: () => app.close() };
 }
 
+/** SQLSTATE 57P01: the server ended the connection because it is shutting down. */
+const ADMIN_SHUTDOWN = '57P01';
+
 /** The worker process's parts: the projection runners, the mail outbox's deliverer, housekeeping. */
 export async function runWorkers(runtime: Runtime, logger: Logger) {
   // One pg-boss per process serves every queue: projections, mail and housekeeping.
   const boss = new PgBoss({ connectionString: runtime.connectionString, schema: 'pgboss', max: 3 });
-  boss.on('error', (error) => logger.error({ err: error }, 'pg-boss error'));
+  let stopped = false;
+  boss.on('error', (error) => {
+    // pg-boss's stop ends its pool, and pg's pool.end() resolves once no query is in flight, before
+    // its connections have closed: a server shutting down just after (the embedded PostgreSQL of
+    // `npm start`, stopped last) can still reach one and end it, which is no error of ours.
+    if (stopped && (error as { code?: string }).code === ADMIN_SHUTDOWN) return;
+    logger.error({ err: error }, 'pg-boss error');
+  });
   await boss.start();
   const projections = await startProjectionWorkers({
     boss,
@@ -47,6 +57,7 @@ export async function runWorkers(runtime: Runtime, logger: Logger) {
       await mail.stop();
       await projections.stop();
       await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+      stopped = true;
     },
   };
 }
