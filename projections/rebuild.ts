@@ -98,17 +98,17 @@ export async function rebuildProjection(options: RebuildOptions): Promise<{ even
  * snapshot and fence (EventStore.readCommitted) either way.
  */
 function readingAhead(reader: pg.PoolClient, store: EventStore, batchSize: number): { read: EventReader; settled(): Promise<void> } {
-  let ahead: { from: CommitOrderCursor; types: string; batch: ReturnType<EventReader> } | undefined;
+  let ahead: { from: CommitOrderCursor; asked: string; batch: ReturnType<EventReader> } | undefined;
   const readFrom: EventReader = (from, types, metadataTypes) => store.readCommitted(from, batchSize, types, reader, metadataTypes);
   return {
     async read(from, types, metadataTypes) {
       const asked = `${types.join()}/${metadataTypes.join()}`;
-      const batch = await (ahead && sameCursor(ahead.from, from) && ahead.types === asked ? ahead.batch : readFrom(from, types, metadataTypes));
+      const batch = await (ahead && sameCursor(ahead.from, from) && ahead.asked === asked ? ahead.batch : readFrom(from, types, metadataTypes));
       ahead = undefined;
       const last = batch.events.at(-1);
       if (last && batch.events.length === batchSize) {
         const next = { transactionId: last.transactionId, position: last.position };
-        ahead = { from: next, types: asked, batch: readFrom(next, types, metadataTypes) };
+        ahead = { from: next, asked, batch: readFrom(next, types, metadataTypes) };
         // Awaited, and its failure reported, by the read that takes it (or dropped by settled()).
         ahead.batch.catch(() => {});
       }

@@ -47,6 +47,7 @@ interface Waiting<Request, Result> {
 export function createRoundTripGroups<Request, Result>(options: RoundTripGroupOptions<Request, Result>) {
   const waiting: Waiting<Request, Result>[] = [];
   let inFlight = 0;
+  let dispatchScheduled = false;
 
   async function sendGroup(group: Waiting<Request, Result>[]): Promise<void> {
     if (group.length === 1) {
@@ -85,9 +86,8 @@ export function createRoundTripGroups<Request, Result>(options: RoundTripGroupOp
   // group. The reads of the HTTP requests parsed in one turn, and what each command whose round
   // trip just came back sends next (its append, a few promise steps later), then go together; sent
   // at once, the first went alone and the rest waited a whole round trip behind it. Measured on the
-  // 2-core bench machine at 10 connections: context switches per PATCH 8.3-8.5 -> 5.6-6.5, per
-  // registration 5.2-5.3 -> 4.1-4.5.
-  let dispatchScheduled = false;
+  // 2-core bench machine at 10 connections (bench/README.md): context switches per PATCH 8.3-8.5 ->
+  // 5.6-6.0, per registration 5.2-5.3 -> 4.1-4.3.
   function scheduleDispatch(): void {
     if (dispatchScheduled) return;
     dispatchScheduled = true;
