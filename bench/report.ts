@@ -78,6 +78,9 @@ const FLOOR_OF: Partial<Record<RequestKind, RequestKind>> = {
   list: 'floor-list',
 };
 
+/** The diagnostic that does only what a command must: append as a registration does, or read a record and then insert. */
+const BOUND_OF = { register: 'floor-append', update: 'floor-read-insert' } as const satisfies Partial<Record<RequestKind, RequestKind>>;
+
 function medianCpu(runs: RoundResult[]): Record<string, number> {
   const names = [...new Set(runs.flatMap((run) => Object.keys(run.cpuMicros)))];
   return Object.fromEntries(names.map((name) => [name, spread(runs.map((run) => run.cpuMicros[name] ?? 0)).median]));
@@ -201,9 +204,6 @@ function find(rows: Row[], scenario: string, connections: number) {
 export function evaluateTargets(rows: Row[], lag: LagResult | undefined, rebuild: RebuildResult | undefined, memory: MemoryResult): Target[] {
   const targets: Target[] = [];
   const floorA = find(rows, LABEL['floor-insert'], 10);
-  // The diagnostic that does only what each command must: append as a registration does, or read
-  // a record and then insert.
-  const BOUND_OF = { register: 'floor-append', update: 'floor-read-insert' } as const;
   for (const kind of ['register', 'update'] as const) {
     const row = find(rows, LABEL[kind], 10);
     if (!row) continue;
