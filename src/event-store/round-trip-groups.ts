@@ -1,14 +1,14 @@
 /**
  * The default number of round trips (stream reads and appends together, round-trips.ts) one process
- * has in flight at once (ROUND_TRIP_LANES). With one lane, the database and this process take turns:
- * while the commands of a group that came back are folded and decided nothing is in flight, and
- * while the next group runs this process mostly waits. With two, one group's commands are decided
- * while the other group runs. Measured on
- * the 2-core bench machine since requests leave at the end of the event loop's turn (bench/README.md):
- * PATCH /patients/{id} at 50 connections 0.72-0.75 of floor (a) with one lane, 0.83-0.88 with two;
- * at 10 connections, and for registrations, no difference beyond the noise; projection lag met with both.
+ * has in flight at once (ROUND_TRIP_LANES). Measured on the 2-core bench machine with reads and
+ * appends sharing round trips, one lane beat two at 10 and at 50 concurrent commands, in throughput,
+ * p99 and CPU per command: the bigger groups save more than the waiting behind one commit costs.
+ * Measured again once requests left at the end of the event loop's turn (bench/README.md): two lanes
+ * lifted PATCH /patients/{id} at 50 connections (0.72-0.75 of floor (a) -> 0.83-0.88) but not at 10,
+ * and the projection lag's p99 at half load was higher in every run with two (79-106 ms against
+ * 58-85 with one), the commands' own p99 with it.
  */
-export const ROUND_TRIP_LANES = 2;
+export const ROUND_TRIP_LANES = 1;
 
 /**
  * The most requests one group carries. PostgreSQL keeps 64 subtransactions per transaction in
