@@ -64,8 +64,9 @@ export async function rebuildProjection(options: RebuildOptions): Promise<{ even
     await client.query('begin');
     await lockCheckpoint(client, projection.name);
     let cursor: CommitOrderCursor = (await lockCheckpoint(client, shadow.name)) ?? START;
+    const readInTransaction = readerOn(client, store, batchSize);
     for (;;) {
-      const folded = await foldNextEvents(client, readerOn(client, store, batchSize), [shadow], new Map([[shadow.name, cursor]]));
+      const folded = await foldNextEvents(client, readInTransaction, [shadow], new Map([[shadow.name, cursor]]));
       if (folded.processed === 0) break;
       done += folded.processed;
       cursor = folded.cursor;
@@ -120,4 +121,4 @@ function readingAhead(reader: pg.PoolClient, store: EventStore, batchSize: numbe
   };
 }
 
-const sameCursor = (a: CommitOrderCursor, b: CommitOrderCursor) => a.transactionId === b.transactionId && Number(a.position) === Number(b.position);
+const sameCursor = (a: CommitOrderCursor, b: CommitOrderCursor) => a.transactionId === b.transactionId && a.position === b.position;
