@@ -1,7 +1,7 @@
 import { rejectConflict, rejectInvalid, rejectNotFound, type Rejection } from '../event-store/decider.js';
 import type { AssignPractitioner, UnassignPractitioner } from './commands.js';
 import type { PatientEvent } from './events.js';
-import type { PatientState } from './decider.js';
+import type { PatientState } from './patient.js';
 
 // The care team decides which practitioners may reach a patient's record (see reach.ts), so who
 // joins it is a clinical-governance fact, recorded in the patient's own stream.

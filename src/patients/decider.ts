@@ -10,47 +10,10 @@ import {
   type Demographics,
   type PatientEvent,
 } from './events.js';
+import { evolve, initialState, type PatientState } from './patient.js';
 import { reachesPatient } from './reach.js';
 
-export type PatientState =
-  | { status: 'unregistered' }
-  | {
-      status: 'active' | 'inactive';
-      patientId: string;
-      mrn: string;
-      demographics: Demographics;
-      /** Practitioner ids, in the order they joined. */
-      careTeam: readonly string[];
-    };
-
 export const EARLIEST_BIRTH_DATE = '1900-01-01';
-
-export const initialState = (): PatientState => ({ status: 'unregistered' });
-
-export function evolve(state: PatientState, event: PatientEvent): PatientState {
-  switch (event.type) {
-    case 'PatientRegistered': {
-      const { patientId, mrn, ...demographics } = event.data;
-      return { status: 'active', patientId, mrn, demographics, careTeam: [] };
-    }
-    case 'PatientDemographicsUpdated':
-      return state.status === 'unregistered'
-        ? state
-        : { ...state, demographics: { ...state.demographics, ...event.data.changes } };
-    case 'PatientDeactivated':
-      return state.status === 'unregistered' ? state : { ...state, status: 'inactive' };
-    case 'PatientReactivated':
-      return state.status === 'unregistered' ? state : { ...state, status: 'active' };
-    case 'PractitionerAssignedToPatient':
-      return state.status === 'unregistered' || state.careTeam.includes(event.data.practitionerId)
-        ? state
-        : { ...state, careTeam: [...state.careTeam, event.data.practitionerId] };
-    case 'PractitionerUnassignedFromPatient':
-      return state.status === 'unregistered'
-        ? state
-        : { ...state, careTeam: state.careTeam.filter((id) => id !== event.data.practitionerId) };
-  }
-}
 
 const trimmed = (value: string) => value.trim().replace(/\s+/g, ' ');
 

@@ -1,5 +1,5 @@
 import type { Actor } from '../http/actor.js';
-import type { PatientState } from './decider.js';
+import type { PatientState } from './patient.js';
 
 /**
  * Whose records a caller can reach at all. Patients: their own. Practitioners: the patients whose

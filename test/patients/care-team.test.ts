@@ -1,6 +1,7 @@
 import t from 'tap';
 import type { AssignPractitioner, PatientCommand, UnassignPractitioner } from '../../src/patients/commands.js';
-import { patientDecider, type PatientState } from '../../src/patients/decider.js';
+import { patientDecider } from '../../src/patients/decider.js';
+import type { PatientState } from '../../src/patients/patient.js';
 import type { PatientEvent } from '../../src/patients/events.js';
 import type { PractitionerStanding } from '../../src/patients/practitioner-standing.js';
 import { bareDemographics, PATIENT_ID } from '../helpers/patients.js';
