@@ -1,7 +1,5 @@
 import type pg from 'pg';
-import type { CommitOrderCursor } from '../src/event-store/types.js';
-
-type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
+import type { CommitOrderCursor, Queryable } from '../src/event-store/types.js';
 
 export const START: CommitOrderCursor = { transactionId: '0', position: 0 };
 

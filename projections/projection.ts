@@ -2,7 +2,8 @@ import type { StoredEvent } from '../src/event-store/types.js';
 
 /**
  * An event as a projection receives it: with its metadata (who, on whose authority) only if the
- * projection reads it. Most never do, and parsing it for every event was ~10 % of a rebuild's CPU.
+ * projection reads it. Most never do, and parsing it for every event was a visible share of a
+ * rebuild's CPU (bench/README.md).
  */
 export type ProjectedEvent<ReadsMetadata extends boolean = false> = ReadsMetadata extends true
   ? StoredEvent

@@ -20,10 +20,9 @@ export interface Db {
 export function connect(connectionString: string, poolSize = 20, applicationName = 'pams'): Db {
   // Connections stay open once made (idleTimeoutMillis 0; pg closes idle ones after 10 s by
   // default). After a burst the default closed every extra connection at the same moment, and a
-  // server process's exit is not cheap: measured on the 2-core bench machine, 14 connections
-  // ending together cost PostgreSQL ~450 ms of CPU and stalled every command for ~350 ms, 10 s
-  // after each burst; opening them again costs ~10 ms of server CPU each. The pool stays bounded
-  // by `max`.
+  // server process's exit is not cheap: the exits stalled every command in flight, 10 s after each
+  // burst, for longer than opening the connections again costs (bench/README.md, "Connections
+  // closing together"). The pool stays bounded by `max`.
   const pool = new pg.Pool({ connectionString, max: poolSize, application_name: applicationName, idleTimeoutMillis: 0 });
   // An idle client that loses its server (restart, failover) must not crash the process.
   pool.on('error', () => {});
@@ -58,7 +57,7 @@ export async function pendingMigrations(db: Kysely<any>): Promise<string[]> {
  * A query written with kysely but built and compiled only once, then run as a named prepared
  * statement (parsed and planned once per connection). `build` receives placeholders for the
  * values that change per call; the compiled parameters are mapped back to them by identity.
- * Measured on GET /patients/{id}: building and compiling per request was ~10 % of its CPU.
+ * Building and compiling per request was a visible share of GET /patients/{id}'s CPU (bench/README.md).
  */
 export function preparedQuery<Values extends Record<string, string | undefined>, Row>(
   name: string,

@@ -2,7 +2,8 @@ import { randomFillSync } from 'node:crypto';
 import { v7 } from 'uuid';
 
 // Random bytes drawn from the CSPRNG 4 KiB at a time: uuid's own source asks for 16 bytes per id
-// through WebCrypto's getRandomValues, measured at ~4 % of a registration's API CPU.
+// through WebCrypto's getRandomValues, a call costly enough to show in a registration's API CPU
+// (bench/README.md).
 const pool = Buffer.alloc(4096);
 let offset = pool.length;
 

@@ -55,8 +55,8 @@ type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
 /**
  * The per-request logger Fastify asks for, made only when a message at an enabled level is first
- * written: pino's child with the request id costs ~9 µs (2.7 % of a registration's API CPU),
- * and at the usual `warn` level almost no request ever logs.
+ * written: pino's child with the request id is costly enough to show in a registration's API CPU
+ * (bench/README.md), and at the usual `warn` level almost no request ever logs.
  */
 class RequestLogger {
   #child: Logger | undefined;

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Queryable } from '../event-store/store.js';
+import type { Queryable } from '../event-store/types.js';
 
 /** 256 bits from the OS's CSPRNG, URL-safe: for mail links and refresh tokens. */
 export const newSecret = () => randomBytes(32).toString('base64url');

@@ -1,4 +1,5 @@
-import type { EventStore, Queryable } from '../event-store/store.js';
+import type { EventStore } from '../event-store/store.js';
+import type { Queryable } from '../event-store/types.js';
 import { accountDecider, type Account } from './decider.js';
 import { ACCOUNT_STREAM, CLAIM_SCOPES, emailKey, usernameKey, type AccountEvent } from './events.js';
 

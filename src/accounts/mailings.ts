@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import { handleCommand } from '../event-store/command-handler.js';
-import type { EventStore, Queryable } from '../event-store/store.js';
+import type { EventStore } from '../event-store/store.js';
+import type { Queryable } from '../event-store/types.js';
 import type { EventMetadata } from '../event-store/types.js';
 import { enqueueMail } from '../mail/outbox.js';
 import { invitationMail, passwordResetMail, verificationMail } from '../mail/templates.js';

@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { newId } from '../ids.js';
 import { handleCommand } from '../event-store/command-handler.js';
 import { UniqueValueTaken } from '../event-store/errors.js';
-import type { Queryable } from '../event-store/store.js';
+import type { Queryable } from '../event-store/types.js';
 import type { EventMetadata } from '../event-store/types.js';
 import { latestDateOnEarth } from '../http/deps.js';
 import type { Transaction } from '../http/idempotency.js';

@@ -61,8 +61,8 @@ export async function installAuthentication(app: FastifyInstance<any, any, any, 
     verify: { allowedIss: settings.issuer, algorithms: ['HS256'] },
   });
   // Verified with @fastify/jwt's own engine directly, remembering tokens already verified:
-  // request.jwtVerify() decodes and re-verifies every token on every request, measured at ~6 % of
-  // the CPU of GET /patients/{id}.
+  // request.jwtVerify() decodes and re-verifies every token on every request, a visible share of
+  // the CPU of GET /patients/{id} (bench/README.md).
   const verify = rememberVerifiedTokens(
     createVerifier({ key: secret, algorithms: ['HS256'], allowedIss: settings.issuer }) as (token: string) => AccessClaims & { exp: number },
     10_000,

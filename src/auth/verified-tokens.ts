@@ -4,8 +4,9 @@ import { setBounded } from '../bounded-map.js';
  * Remembers tokens already verified, until they expire, so a client's every request does not pay
  * for an HMAC and a JSON parse again. Keyed by the whole token: only tokens that passed `verify`
  * get in, and a token differing by one character is a different key. (fast-jwt's own cache keys
- * by a SHA-256 of the token, measured at 4.4 % of a registration's API CPU; its option to key by
- * the token itself prints a security warning at every start-up, for custom keys in general.)
+ * by a SHA-256 of the token, a visible share of a registration's API CPU (bench/README.md); its
+ * option to key by the token itself prints a security warning at every start-up, for custom keys in
+ * general.)
  */
 export function rememberVerifiedTokens<Claims extends { exp?: number }>(
   verify: (token: string) => Claims,

@@ -2,7 +2,7 @@ import { ConcurrencyConflict, IdempotencyKeyInUse, ReliedOnStreamChanged, Unique
 import type { GroupedOutcome } from './round-trip-groups.js';
 import type { AppendRequest, AppendResult, Queryable } from './types.js';
 
-// Named statements are parsed and planned once per connection: measured 44 % faster on appends.
+// A named statement is parsed and planned once per connection, not once per append (bench/README.md).
 const APPEND = 'pams_append_events';
 const APPEND_SQL = 'select last_position, new_version from append_events($1, $2, $3, $4, $5, $6, $7, $8, $9)';
 const DEADLOCK_DETECTED = '40P01';

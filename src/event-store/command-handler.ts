@@ -5,8 +5,8 @@ import { ConcurrencyConflict } from './errors.js';
 import { isRejection, type Decider, type Rejection } from './decider.js';
 import type { FoldedState } from './recent-states.js';
 import { snapshotDue } from './snapshots.js';
-import type { EventStore, Queryable } from './store.js';
-import type { AppendResult, DomainEvent, EventMetadata, IdempotencyRecord, StreamVersion } from './types.js';
+import type { EventStore } from './store.js';
+import type { AppendResult, DomainEvent, EventMetadata, IdempotencyRecord, Queryable, StreamVersion } from './types.js';
 
 export interface CommandEnvelope<Command> {
   streamId: string;

@@ -15,7 +15,7 @@ export interface StreamToFold {
 }
 
 /**
- * As streams_to_fold (migration 0015) returns them: the stream's row first (`part` 0, carrying
+ * As streams_to_fold (schema.sql.ts) returns them: the stream's row first (`part` 0, carrying
  * its snapshot as `data` when it was saved under the name asked for), then its events after that
  * snapshot (`part` = their version). One statement, so the row and the events are read at one moment.
  */

@@ -1,12 +1,9 @@
 /**
  * The default number of round trips (stream reads and appends together, round-trips.ts) one process
- * has in flight at once (ROUND_TRIP_LANES). Measured on the 2-core bench machine with reads and
- * appends sharing round trips, one lane beat two at 10 and at 50 concurrent commands, in throughput,
- * p99 and CPU per command: the bigger groups save more than the waiting behind one commit costs.
- * Measured again once requests left at the end of the event loop's turn (bench/README.md): two lanes
- * lifted PATCH /patients/{id} at 50 connections (0.72-0.75 of floor (a) -> 0.83-0.88) but not at 10,
- * and the projection lag's p99 at half load was higher in every run with two (79-106 ms against
- * 58-85 with one), the commands' own p99 with it.
+ * has in flight at once (ROUND_TRIP_LANES). One: the bigger groups save more than the waiting
+ * behind one commit costs. A second lane lifted PATCH /patients/{id} at 50 connections but not at
+ * 10, and made the projection lag's tail at half load, and the commands' own with it, longer in
+ * every run (bench/README.md, "One lane").
  */
 export const ROUND_TRIP_LANES = 1;
 
@@ -44,9 +41,7 @@ interface Waiting<Request, Result> {
  * turn of the event loop that made them, together, on a free lane (a request alone in its turn goes
  * alone, so a quiet server answers as fast as before); once every lane is busy, requests wait and
  * leave together with the next free lane. Under load each round trip, wake-up and (for appends)
- * commit of the database then serves several commands: measured on the 2-core bench machine,
- * appending registrations in groups of four took about a third less CPU per append than one at a
- * time.
+ * commit of the database then serves several commands, each for less CPU than alone (bench/README.md).
  */
 export function createRoundTripGroups<Request, Result>(options: RoundTripGroupOptions<Request, Result>) {
   const waiting: Waiting<Request, Result>[] = [];
@@ -89,9 +84,9 @@ export function createRoundTripGroups<Request, Result>(options: RoundTripGroupOp
   // Not at once: at the end of this turn of the event loop, so that all it brings in leaves as one
   // group. The reads of the HTTP requests parsed in one turn, and what each command whose round
   // trip just came back sends next (its append, a few promise steps later), then go together; sent
-  // at once, the first went alone and the rest waited a whole round trip behind it. Measured on the
-  // 2-core bench machine at 10 connections (bench/README.md): context switches per PATCH 8.3-8.5 ->
-  // 5.6-6.0, per registration 5.2-5.3 -> 4.1-4.3.
+  // at once, the first went alone and the rest waited a whole round trip behind it, and each
+  // command woke the machine more often (bench/README.md, "Requests leave at the end of the event
+  // loop's turn").
   function scheduleDispatch(): void {
     if (dispatchScheduled) return;
     dispatchScheduled = true;

@@ -19,10 +19,10 @@ const APPEND_AND_READ = {
 /**
  * The store's reads for commands and its appends, outside a transaction, through one set of lanes
  * (round-trip-groups.ts). What waits for a free lane leaves together, reads and appends alike, in
- * one call of append_and_read (migration 0015): a command's read can then share its round trip
+ * one call of append_and_read (schema.sql.ts): a command's read can then share its round trip
  * with another command's append, and under load one wake-up of the database and of this process
- * serves both. Measured on the 2-core bench machine at 10 connections, against separate read and
- * append lanes: a PATCH /patients/{id} cost its database backends ~35 % less CPU and the API ~25 % less.
+ * serves both, for less CPU per command on both sides than separate read and append lanes
+ * (bench/README.md, "PATCH at 10 connections").
  */
 export function createSharedRoundTrips(pool: pg.Pool, signal: CommitSignal, lanes: number) {
   async function sendAlone(request: Request): Promise<Result> {

@@ -7,7 +7,6 @@ import { ROUND_TRIP_LANES } from './round-trip-groups.js';
 import { createSharedRoundTrips } from './round-trips.js';
 import type { AppendRequest, AppendResult, CommitOrderCursor, IdempotencyRecord, Queryable, StoredEvent } from './types.js';
 
-export type { Queryable } from './types.js';
 export type { StreamToFold } from './fold-reads.js';
 
 const EVENT_COLUMNS = `position, transaction_id::text as transaction_id, stream_id, stream_type, stream_version,

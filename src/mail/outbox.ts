@@ -1,5 +1,5 @@
 import { newId } from '../ids.js';
-import type { Queryable } from '../event-store/store.js';
+import type { Queryable } from '../event-store/types.js';
 
 export interface Mail {
   to: string;

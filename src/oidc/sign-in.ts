@@ -6,7 +6,7 @@ import type { MailingDeps } from '../accounts/mailings.js';
 import { createAccount } from '../accounts/registration.js';
 import { AppError } from '../errors.js';
 import { handleCommand } from '../event-store/command-handler.js';
-import type { Queryable } from '../event-store/store.js';
+import type { Queryable } from '../event-store/types.js';
 import type { EventMetadata } from '../event-store/types.js';
 import { EARLIEST_BIRTH_DATE } from '../patients/decider.js';
 import type { IdentityClaims } from './provider.js';

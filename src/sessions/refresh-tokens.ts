@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { newId } from '../ids.js';
 import { digest, newSecret } from '../accounts/credentials.js';
-import type { Queryable } from '../event-store/store.js';
+import type { Queryable } from '../event-store/types.js';
 
 /** Opens a session: a new token family and its first refresh token. */
 export async function startSession(on: Queryable, accountId: string, now: Date, ttlSeconds: number) {

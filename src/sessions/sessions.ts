@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Account } from '../accounts/decider.js';
 import { signAccessToken } from '../auth/tokens.js';
-import type { Queryable } from '../event-store/store.js';
+import type { Queryable } from '../event-store/types.js';
 import { startSession } from './refresh-tokens.js';
 
 export interface SessionSettings {

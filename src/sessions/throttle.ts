@@ -1,4 +1,4 @@
-import type { Queryable } from '../event-store/store.js';
+import type { Queryable } from '../event-store/types.js';
 import { FAILURE_WINDOW_SECONDS, waitAfterFailure, type ThrottleRule } from './throttle-policy.js';
 
 /** Seconds until every one of `keys` may try again; 0 when none is held back. */

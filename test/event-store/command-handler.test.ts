@@ -3,7 +3,8 @@ import { v4 as uuid } from 'uuid';
 import { ATTEMPTS_WITHOUT_IF_MATCH, handleCommand } from '../../src/event-store/command-handler.js';
 import { rejectConflict, type Decider } from '../../src/event-store/decider.js';
 import { ConcurrencyConflict } from '../../src/event-store/errors.js';
-import { createEventStore, type EventStore, type Queryable } from '../../src/event-store/store.js';
+import { createEventStore, type EventStore } from '../../src/event-store/store.js';
+import type { Queryable } from '../../src/event-store/types.js';
 import { createTestDatabase } from '../helpers/database.js';
 
 type TallyEvent = { type: 'Tallied'; data: { count: number } };
