@@ -5,16 +5,14 @@ import { sql, type Kysely } from 'kysely';
 // and comments tell only what was true when each was released.
 //
 // To change a function: change it here, and add a migration that calls installEventStoreFunctions
-// (first dropping a function whose arguments or result change: CREATE OR REPLACE cannot change
-// them, and would leave the old signature behind as an overload) and records the digests of what
-// it installs, as 0016 does. test/event-store/schema-sql.test.ts fails until both are done, and
-// fails if the migrated database holds any function this file does not define.
+// and records the digests of what it installs, as 0016 does. test/event-store/schema-sql.test.ts
+// fails until both are done, and fails if the migrated database holds any function this file does
+// not define.
 //
 // Migration 0016 imports this text rather than keeping a copy, so a fresh database gets the
 // current text there already and later migrations install it again. Hence every text here must
-// create on the schema as it stands at 0016 (a PL/pgSQL body may name tables and columns added
-// later, since it is resolved only when run; argument and result types may not), and a migration
-// that installs it must leave the same result when its function already has the new text.
+// create on the schema as it stands at 0016: a PL/pgSQL body may name tables and columns added
+// later (it is resolved only when run), argument and result types may not.
 
 // Raises insufficient_privilege for any UPDATE, DELETE or TRUNCATE of events: history is never
 // rewritten, not by a bug nor by a careless script. The triggers that call it
@@ -277,7 +275,18 @@ export const eventStoreFunctions = {
   append_and_read,
 } as const;
 
-/** Creates or replaces every function above: what a migration that changes any of them runs. */
-export async function installEventStoreFunctions(db: Kysely<unknown>): Promise<void> {
+/**
+ * Installs every function above: what a migration that changes any of them runs. Each is dropped
+ * and created anew, whatever its arguments and result were: CREATE OR REPLACE cannot change a
+ * result, and with other arguments makes a second function beside the old one. So privileges
+ * granted on one by hand go with it. The trigger function is replaced in place (its triggers
+ * depend on it); it takes no arguments and returns a trigger, whatever its text.
+ */
+export async function installEventStoreFunctions(db: Kysely<any>): Promise<void> {
+  const installed = await sql<{ signature: string }>`
+    select p.oid::regprocedure::text as signature from pg_proc p
+    where p.pronamespace = current_schema()::regnamespace and p.proname = any(${Object.keys(eventStoreFunctions)})
+      and p.prorettype <> 'trigger'::regtype`.execute(db);
+  for (const { signature } of installed.rows) await sql.raw(`drop function ${signature}`).execute(db);
   for (const definition of Object.values(eventStoreFunctions)) await sql.raw(definition).execute(db);
 }

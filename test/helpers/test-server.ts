@@ -3,17 +3,17 @@ import pg from 'pg';
 import { Kysely, PostgresDialect } from 'kysely';
 import { migrations } from '../../migrations/index.js';
 import { migrateToLatest } from '../../src/db.js';
-import { eventStoreFunctions } from '../../src/event-store/schema.sql.js';
+import { eventStoreFunctions, installEventStoreFunctions } from '../../src/event-store/schema.sql.js';
 
 /**
  * The template database every test database is copied from, named after the migrations it holds
  * and the event-store functions they install from src/event-store/schema.sql.ts, which a
- * migration's own text does not show.
+ * migration's own code does not show.
  */
 export function templateName(): string {
   const fingerprint = createHash('sha256')
     .update(Object.entries(migrations).map(([name, migration]) => `${name}:${migration.up.toString()}`).join('\n'))
-    .update(Object.values(eventStoreFunctions).join('\n'))
+    .update([installEventStoreFunctions.toString(), ...Object.values(eventStoreFunctions)].join('\n'))
     .digest('hex')
     .slice(0, 12);
   return `pams_template_${fingerprint}`;
