@@ -5,9 +5,9 @@ import { sql, type Kysely } from 'kysely';
 // and comments tell only what was true when each was released.
 //
 // To change a function: change it here, and add a migration that calls installEventStoreFunctions
-// and records the digests of what it installs, as 0016 does. test/event-store/schema-sql.test.ts
-// fails until both are done, and fails if the migrated database holds any function this file does
-// not define.
+// and records the digests of what it installs, as 0016 does (the test prints the new ones).
+// test/event-store/schema-sql.test.ts fails until both are done, and fails if the migrated
+// database holds any function this file does not define.
 //
 // Migration 0016 imports this text rather than keeping a copy, so a fresh database gets the
 // current text there already and later migrations install it again. Hence every text here must
@@ -38,16 +38,17 @@ end $$`;
 //                               the versions read (0: absent)
 //   p_snapshot                  null, or {of, state}: the stream's state once these events are
 //                               folded, saved on its row under the decider's snapshot name `of`
-// Checked in this order, each refusal appending nothing:
+// An empty p_events is refused with invalid_parameter_value; then, in this order, each refusal
+// appending nothing:
 //   PAMS3  the idempotency key is already recorded (first, so that a concurrent retry of the same
 //          request waits on the key's row, then replays the response)
 //   PAMS4  a relied-on stream has moved; detail: its id
-//   PAMS1  the stream is not at p_expected_version (or exists, for 0)
+//   PAMS1  the stream is not at p_expected_version, or not of p_stream_type (for 0: it exists)
 //   PAMS2  a claimed value is held by another stream; detail: the claim's scope
-// and invalid_parameter_value for no events at all. Returns the position of the last event
-// appended and the stream's new version. It sends no NOTIFY: a notifying transaction takes the
-// cluster-wide notification lock at commit, so every command's commit would wait on every other's;
-// the store wakes the projection workers after commit instead (src/event-store/commit-signal.ts).
+// Returns the position of the last event appended and the stream's new version. It sends no
+// NOTIFY: a notifying transaction takes the cluster-wide notification lock at commit, so every
+// command's commit would wait on every other's; the store wakes the projection workers after
+// commit instead (src/event-store/commit-signal.ts).
 const append_events = `
 create or replace function append_events(
   p_stream_id uuid,
