@@ -11,13 +11,13 @@ import * as roomForHotUpdates from './0012_room_for_hot_updates.js';
 import * as appendEventsBatch from './0013_append_events_batch.js';
 import * as streamSnapshots from './0014_stream_snapshots.js';
 import * as readsAndAppendsShareRoundTrips from './0015_reads_and_appends_share_round_trips.js';
-import * as eventStoreFunctionsInOnePlace from './0016_event_store_functions_in_one_place.js';
+import * as eventStoreFunctionsInOnePlace from './0017_event_store_functions_in_one_place.js';
 
 // Listed, not discovered: the order is part of the schema's history, and a compiled build needs no
 // directory scan. Released migrations are frozen; change the schema by adding one. The event
 // store's functions are the exception to writing SQL out here: their current text lives in
 // src/event-store/schema.sql.ts, and a migration that changes one installs them from there and
-// records their digests (as 0016 does; that file's header has the rule).
+// records their digests (as 0017 does; that file's header has the rule).
 export const migrations: Record<string, Migration> = {
   '0001_event_store': eventStore,
   '0002_projection_checkpoints': projectionCheckpoints,
@@ -31,5 +31,5 @@ export const migrations: Record<string, Migration> = {
   '0013_append_events_batch': appendEventsBatch,
   '0014_stream_snapshots': streamSnapshots,
   '0015_reads_and_appends_share_round_trips': readsAndAppendsShareRoundTrips,
-  '0016_event_store_functions_in_one_place': eventStoreFunctionsInOnePlace,
+  '0017_event_store_functions_in_one_place': eventStoreFunctionsInOnePlace,
 };

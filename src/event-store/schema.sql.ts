@@ -5,13 +5,13 @@ import { sql, type Kysely } from 'kysely';
 // and comments tell only what was true when each was released.
 //
 // To change a function: change it here, and add a migration that calls installEventStoreFunctions
-// and records the digests of what it installs, as 0016 does (the test prints the new ones).
+// and records the digests of what it installs, as 0017 does (the test prints the new ones).
 // test/event-store/schema-sql.test.ts fails until both are done, and fails if the migrated
 // database holds any function this file does not define.
 //
-// Migration 0016 imports this text rather than keeping a copy, so a fresh database gets the
+// Migration 0017 imports this text rather than keeping a copy, so a fresh database gets the
 // current text there already and later migrations install it again. Hence every text here must
-// create on the schema as it stands at 0016: a PL/pgSQL body may name tables and columns added
+// create on the schema as it stands at 0017: a PL/pgSQL body may name tables and columns added
 // later (it is resolved only when run), argument and result types may not.
 
 // Raises insufficient_privilege for any UPDATE, DELETE or TRUNCATE of events: history is never

@@ -2,9 +2,10 @@ import type { Kysely } from 'kysely';
 import { installEventStoreFunctions } from '../src/event-store/schema.sql.js';
 
 // The event store's functions, from here on written out once: src/event-store/schema.sql.ts. This
-// replaces each with the same code it had after 0015, its comments now correct; nothing it does
-// changes. A later migration that changes a function installs it from that file too, and fresh
-// databases get the current text here already (the file's header says what that asks of it).
+// creates each anew with the code it had before (last set by 0014 and 0015), its comments now
+// correct: none of them behaves otherwise. A later migration that changes a function installs it
+// from that file too, and fresh databases get the current text here already (the file's header
+// says what that asks of it).
 //
 // The texts installed when this migration was released, as the first 16 hex digits of each one's
 // SHA-256: test/event-store/schema-sql.test.ts holds the latest migration's record to the file, so
