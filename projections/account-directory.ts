@@ -1,5 +1,14 @@
-import type { AccountEvent } from '../src/accounts/events.js';
-import type { Projection } from './projection.js';
+import type {
+  AccountDeactivated,
+  AccountLinkedToPatient,
+  AccountLinkedToPractitioner,
+  AccountProfileUpdated,
+  AccountRegistered,
+  EmailChanged,
+  EmailVerified,
+  RoleGranted,
+} from '../src/accounts/events.js';
+import { eventTypes, type ProjectedEvent, type Projection } from './projection.js';
 
 export interface AccountDirectoryRow {
   account_id: string;
@@ -19,7 +28,18 @@ export interface AccountDirectoryRow {
   updated_at: Date;
 }
 
-function fold(row: AccountDirectoryRow | undefined, event: AccountEvent): AccountDirectoryRow | undefined {
+/** What the directory shows; requests, passwords and sign-in identities are none of its business. */
+type DirectoryEvent =
+  | AccountRegistered
+  | RoleGranted
+  | EmailVerified
+  | EmailChanged
+  | AccountProfileUpdated
+  | AccountDeactivated
+  | AccountLinkedToPatient
+  | AccountLinkedToPractitioner;
+
+function fold(row: AccountDirectoryRow | undefined, event: ProjectedEvent<DirectoryEvent>): AccountDirectoryRow | undefined {
   if (event.type === 'AccountRegistered') {
     const { accountId, email, phone, username, firstName, lastName } = event.data;
     return {
@@ -63,27 +83,34 @@ function fold(row: AccountDirectoryRow | undefined, event: AccountEvent): Accoun
       return { ...row, patient_id: event.data.patientId };
     case 'AccountLinkedToPractitioner':
       return { ...row, practitioner_id: event.data.practitionerId };
-    default:
-      return row;
+    default: {
+      const unhandled: never = event;
+      throw new Error(`Unhandled event ${JSON.stringify(unhandled)}`);
+    }
   }
 }
 
 /** Every account, for admins to list: who, which role, whether active and verified. */
-export const accountDirectory: Projection<AccountDirectoryRow> = {
+export const accountDirectory: Projection<AccountDirectoryRow, DirectoryEvent> = {
   name: 'account_directory',
-  eventTypes: [
-    'AccountRegistered', 'RoleGranted', 'EmailVerified', 'EmailChanged', 'AccountProfileUpdated', 'AccountDeactivated',
-    'AccountLinkedToPatient', 'AccountLinkedToPractitioner',
-  ],
+  eventTypes: eventTypes<DirectoryEvent>({
+    AccountRegistered: true,
+    RoleGranted: true,
+    EmailVerified: true,
+    EmailChanged: true,
+    AccountProfileUpdated: true,
+    AccountDeactivated: true,
+    AccountLinkedToPatient: true,
+    AccountLinkedToPractitioner: true,
+  }),
   columns: [
     'account_id', 'role', 'email', 'email_verified', 'phone', 'username', 'first_name', 'last_name', 'active',
     'patient_id', 'practitioner_id', 'version', 'position', 'registered_at', 'updated_at',
   ],
   key: 'account_id',
-  jsonColumns: [],
   keyOf: (event) => event.streamId,
   apply(row, stored) {
-    const next = fold(row, { type: stored.type, data: stored.data } as AccountEvent);
+    const next = fold(row, stored);
     if (!next) return undefined;
     return {
       ...next,

@@ -1,5 +1,5 @@
-import type { PatientEvent } from '../src/patients/events.js';
-import type { Projection } from './projection.js';
+import type { PractitionerAssignedToPatient, PractitionerUnassignedFromPatient } from '../src/patients/events.js';
+import { DELETE_ROW, eventTypes, type Projection } from './projection.js';
 
 /** One row per practitioner on a patient's care team: what lists join to stay within reach. */
 export interface CareTeamRow {
@@ -13,34 +13,39 @@ export interface CareTeamRow {
   position: number;
 }
 
-type CareTeamEvent = Extract<PatientEvent, { type: 'PractitionerAssignedToPatient' | 'PractitionerUnassignedFromPatient' }>;
+type CareTeamEvent = PractitionerAssignedToPatient | PractitionerUnassignedFromPatient;
 
-export const careTeam: Projection<CareTeamRow, true> = {
+export const careTeam: Projection<CareTeamRow, CareTeamEvent, true> = {
   name: 'care_team',
   // Who put the practitioner on the team.
   readsMetadata: true,
-  eventTypes: ['PractitionerAssignedToPatient', 'PractitionerUnassignedFromPatient'],
+  eventTypes: eventTypes<CareTeamEvent>({ PractitionerAssignedToPatient: true, PractitionerUnassignedFromPatient: true }),
   columns: ['membership', 'patient_id', 'practitioner_id', 'assigned_at', 'assigned_by_id', 'assigned_by_role', 'position'],
   key: 'membership',
-  jsonColumns: [],
-  keyOf: (event) => {
-    const { patientId, practitionerId } = (event.data as CareTeamEvent['data']);
-    return `${patientId}:${practitionerId}`;
-  },
-  apply(row, stored) {
-    const { patientId, practitionerId } = stored.data as CareTeamEvent['data'];
-    if (stored.type === 'PractitionerUnassignedFromPatient') return undefined;
-    // Assigned twice without a removal cannot happen (the decider refuses), but a fact is a fact:
-    // keep the first assignment's details.
-    if (row) return row;
-    return {
-      membership: `${patientId}:${practitionerId}`,
-      patient_id: patientId,
-      practitioner_id: practitionerId,
-      assigned_at: stored.recordedAt,
-      assigned_by_id: stored.metadata.actorId,
-      assigned_by_role: stored.metadata.actorRole,
-      position: stored.position,
-    };
+  keyOf: (event) => `${event.data.patientId}:${event.data.practitionerId}`,
+  apply(row, event) {
+    switch (event.type) {
+      case 'PractitionerAssignedToPatient': {
+        // Assigned twice without a removal cannot happen (the decider refuses), but a fact is a
+        // fact: keep the first assignment's details.
+        if (row) return row;
+        const { patientId, practitionerId } = event.data;
+        return {
+          membership: `${patientId}:${practitionerId}`,
+          patient_id: patientId,
+          practitioner_id: practitionerId,
+          assigned_at: event.recordedAt,
+          assigned_by_id: event.metadata.actorId,
+          assigned_by_role: event.metadata.actorRole,
+          position: event.position,
+        };
+      }
+      case 'PractitionerUnassignedFromPatient':
+        return DELETE_ROW;
+      default: {
+        const unhandled: never = event;
+        throw new Error(`Unhandled event ${JSON.stringify(unhandled)}`);
+      }
+    }
   },
 };

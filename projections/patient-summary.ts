@@ -1,6 +1,5 @@
-import type { StoredEvent } from '../src/event-store/types.js';
 import type { Address, Demographics, EmergencyContact, PatientEvent } from '../src/patients/events.js';
-import type { Projection } from './projection.js';
+import { eventTypes, type ProjectedEvent, type Projection } from './projection.js';
 
 export interface PatientSummaryRow {
   patient_id: string;
@@ -45,7 +44,7 @@ function withDemographics(row: Omit<PatientSummaryRow, (typeof COLUMN_OF)[keyof 
   return next as unknown as PatientSummaryRow;
 }
 
-function fold(row: PatientSummaryRow | undefined, event: PatientEvent): PatientSummaryRow | undefined {
+function fold(row: PatientSummaryRow | undefined, event: ProjectedEvent<PatientEvent>): PatientSummaryRow | undefined {
   switch (event.type) {
     case 'PatientRegistered': {
       const { patientId, mrn, ...demographics } = event.data;
@@ -73,29 +72,33 @@ function fold(row: PatientSummaryRow | undefined, event: PatientEvent): PatientS
     case 'PractitionerAssignedToPatient':
     case 'PractitionerUnassignedFromPatient':
       return row;
+    default: {
+      const unhandled: never = event;
+      throw new Error(`Unhandled event ${JSON.stringify(unhandled)}`);
+    }
   }
 }
 
-export const patientSummary: Projection<PatientSummaryRow> = {
+export const patientSummary: Projection<PatientSummaryRow, PatientEvent> = {
   name: 'patient_summary',
-  eventTypes: [
-    'PatientRegistered',
-    'PatientDemographicsUpdated',
-    'PatientDeactivated',
-    'PatientReactivated',
-    'PractitionerAssignedToPatient',
-    'PractitionerUnassignedFromPatient',
-  ],
+  // Every event of the stream, so that the row's version, the ETag for If-Match, is the stream's.
+  eventTypes: eventTypes<PatientEvent>({
+    PatientRegistered: true,
+    PatientDemographicsUpdated: true,
+    PatientDeactivated: true,
+    PatientReactivated: true,
+    PractitionerAssignedToPatient: true,
+    PractitionerUnassignedFromPatient: true,
+  }),
   columns: [
     'patient_id', 'mrn', 'first_name', 'last_name', 'date_of_birth', 'sex', 'phone', 'email', 'address',
     'blood_group', 'genotype', 'nationality', 'emergency_contacts', 'active', 'status_reason', 'version',
     'position', 'registered_at', 'updated_at',
   ],
   key: 'patient_id',
-  jsonColumns: ['address', 'emergency_contacts'],
   keyOf: (event) => event.streamId,
   apply(row, stored) {
-    const next = fold(row, { type: stored.type, data: stored.data } as PatientEvent);
+    const next = fold(row, stored);
     if (!next) return undefined;
     return {
       ...next,

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { CommittedEvent } from '../src/event-store/store.js';
 import type { StoredEvent } from '../src/event-store/types.js';
-import type { AnyProjection } from './projection.js';
+import { DELETE_ROW, type AnyProjection } from './projection.js';
 
 export const quote = (identifier: string) => `"${identifier.replaceAll('"', '""')}"`;
 
@@ -62,14 +62,16 @@ export async function applyEvents(client: pg.PoolClient, projection: AnyProjecti
   if (relevant.length === 0) return;
   const keys = [...new Set(relevant.map((event) => projection.keyOf(event)))];
   const rows = await loadRows(client, projection, keys);
-  const touched = new Map<string, Record<string, unknown> | undefined>();
+  const touched = new Map<string, Record<string, unknown> | typeof DELETE_ROW>();
   for (const event of relevant) {
     const key = projection.keyOf(event);
     const current = touched.has(key) ? touched.get(key) : rows.get(key);
-    touched.set(key, projection.apply(current, event));
+    const next = projection.apply(current === DELETE_ROW ? undefined : current, event);
+    // `undefined` is "no row, and none made": it leaves whatever is there, so only DELETE_ROW removes.
+    if (next !== undefined) touched.set(key, next);
   }
-  const upserts = [...touched.values()].filter((row): row is Record<string, unknown> => row !== undefined);
-  const deletes = [...touched.entries()].filter(([key, row]) => row === undefined && rows.has(key)).map(([key]) => key);
+  const upserts = [...touched.values()].filter((row) => row !== DELETE_ROW);
+  const deletes = [...touched.entries()].filter(([key, row]) => row === DELETE_ROW && rows.has(key)).map(([key]) => key);
   await upsertRows(client, projection, upserts);
   await deleteRows(client, projection, deletes);
 }

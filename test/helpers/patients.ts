@@ -1,6 +1,7 @@
 import { v4 as uuid } from 'uuid';
-import type { EventMetadata, StoredEvent } from '../../src/event-store/types.js';
+import type { EventMetadata } from '../../src/event-store/types.js';
 import type { Demographics, PatientEvent } from '../../src/patients/events.js';
+import type { ProjectedEvent } from '../../projections/projection.js';
 
 /** The patient of pure specs; HTTP tests use the ids the API hands out. */
 export const PATIENT_ID = '0192f0c4-7a6b-7d3e-9c1a-2b3c4d5e6f70';
@@ -48,17 +49,16 @@ export const fullRegistrationBody = () => {
 export function storedHistory(
   events: PatientEvent[],
   metadata: EventMetadata = { actorId: 'someone', actorRole: 'admin' },
-): StoredEvent[] {
+): ProjectedEvent<PatientEvent, true>[] {
   return events.map((event, index) => ({
+    ...event,
     position: 100 + index * 7,
     transactionId: String(5000 + index),
     streamId: PATIENT_ID,
     streamType: 'patient',
     streamVersion: index + 1,
     eventId: `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`,
-    type: event.type,
     schemaVersion: 1,
-    data: event.data,
     metadata,
     recordedAt: new Date(Date.UTC(2026, 0, 1 + index, 9, 30)),
   }));

@@ -1,7 +1,8 @@
 import t from 'tap';
 import type { AccountEvent } from '../../src/accounts/events.js';
 import type { StoredEvent } from '../../src/event-store/types.js';
-import { accountDirectory, type AccountDirectoryRow } from '../../projections/account-directory.js';
+import { accountDirectory } from '../../projections/account-directory.js';
+import { foldRows } from './fold.js';
 
 const accountId = '0192f0c4-7a6b-7d3e-9c1a-2b3c4d5e6f70';
 const practitionerId = '0192f0c4-7a6b-7d3e-9c1a-000000000003';
@@ -22,8 +23,7 @@ function stream(...events: AccountEvent[]): StoredEvent[] {
   }));
 }
 
-const fold = (events: StoredEvent[]) =>
-  events.reduce<AccountDirectoryRow | undefined>((row, event) => accountDirectory.apply(row, event), undefined);
+const fold = (events: StoredEvent[]) => foldRows(accountDirectory, events).get(accountId);
 
 t.test('an account folds into one directory row, never holding a secret', async (t) => {
   const row = fold(
@@ -72,5 +72,5 @@ t.test('a new email is unverified until its own link is followed', async (t) => 
 });
 
 t.test('events of an account the directory never saw registered leave no row', async (t) => {
-  t.equal(accountDirectory.apply(undefined, stream({ type: 'RoleGranted', data: { accountId, role: 'admin' } })[0]!), undefined);
+  t.equal(fold(stream({ type: 'RoleGranted', data: { accountId, role: 'admin' } })), undefined);
 });

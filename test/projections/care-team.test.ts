@@ -1,9 +1,10 @@
 import t from 'tap';
 import type { StoredEvent } from '../../src/event-store/types.js';
+import { foldRows } from './fold.js';
 import { PATIENT_ID, storedHistory } from '../helpers/patients.js';
 import type { PatientEvent } from '../../src/patients/events.js';
-import { careTeam, type CareTeamRow } from '../../projections/care-team.js';
-import { patientSummary, type PatientSummaryRow } from '../../projections/patient-summary.js';
+import { careTeam } from '../../projections/care-team.js';
+import { patientSummary } from '../../projections/patient-summary.js';
 
 const patientId = PATIENT_ID;
 const drOkafor = '0192f0c4-7a6b-7d3e-9c1a-000000000001';
@@ -11,17 +12,7 @@ const admin = '0192f0c4-7a6b-7d3e-9c1a-00000000000a';
 
 const stream = (...events: PatientEvent[]) => storedHistory(events, { actorId: admin, actorRole: 'admin' });
 
-/** Folds events into rows by key, as the runner does. */
-function rows(events: StoredEvent[]): Map<string, CareTeamRow> {
-  const result = new Map<string, CareTeamRow>();
-  for (const event of events.filter((e) => careTeam.eventTypes.includes(e.type))) {
-    const key = careTeam.keyOf(event);
-    const next = careTeam.apply(result.get(key), event);
-    if (next) result.set(key, next);
-    else result.delete(key);
-  }
-  return result;
-}
+const rows = (events: StoredEvent[]) => foldRows(careTeam, events);
 
 const registered: PatientEvent = {
   type: 'PatientRegistered',
@@ -54,7 +45,7 @@ t.test('an unassignment removes the row; a new assignment brings a fresh one', a
 
 t.test("care-team events move the patient summary's version, its ETag, and change nothing else", async (t) => {
   const [first, second] = stream(registered, assigned);
-  const before = patientSummary.apply(undefined, first!) as PatientSummaryRow;
-  const after = patientSummary.apply(before, second!);
+  const before = foldRows(patientSummary, [first!]).get(patientId)!;
+  const after = foldRows(patientSummary, [second!], new Map([[patientId, before]])).get(patientId);
   t.same(after, { ...before, version: 2, position: 107, updated_at: second!.recordedAt });
 });

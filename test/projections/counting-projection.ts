@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import type { Projection } from '../../projections/projection.js';
+import type { DomainEvent } from '../../src/event-store/types.js';
+import { eventTypes, type Projection } from '../../projections/projection.js';
 
 export interface CountRow {
   stream_id: string;
@@ -7,14 +8,15 @@ export interface CountRow {
   last_position: number;
 }
 
+export type Counted = DomainEvent<'Counted', Record<string, never>>;
+
 /** Counts events per stream into table `name`: any event applied twice, or skipped, shows in the count. */
-export function countingProjectionNamed(name: string): Projection<CountRow> {
+export function countingProjectionNamed(name: string): Projection<CountRow, Counted> {
   return {
     name,
-    eventTypes: ['Counted'],
+    eventTypes: eventTypes<Counted>({ Counted: true }),
     columns: ['stream_id', 'events', 'last_position'],
     key: 'stream_id',
-    jsonColumns: [],
     keyOf: (event) => event.streamId,
     apply: (row, event) => ({ stream_id: event.streamId, events: (row?.events ?? 0) + 1, last_position: event.position }),
   };

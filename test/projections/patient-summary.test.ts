@@ -1,5 +1,6 @@
 import t from 'tap';
 import type { StoredEvent } from '../../src/event-store/types.js';
+import { foldRows } from './fold.js';
 import { adaDemographics, PATIENT_ID, storedHistory } from '../helpers/patients.js';
 import type { Demographics, PatientEvent } from '../../src/patients/events.js';
 import { patientSummary, type PatientSummaryRow } from '../../projections/patient-summary.js';
@@ -13,7 +14,7 @@ const demographics: Demographics = adaDemographics({
 const stream = (...events: PatientEvent[]) => storedHistory(events);
 
 const fold = (events: StoredEvent[], from?: PatientSummaryRow) =>
-  events.reduce<PatientSummaryRow | undefined>((row, event) => patientSummary.apply(row, event), from);
+  foldRows(patientSummary, events, new Map(from ? [[patientId, from]] : [])).get(patientId);
 
 const registered: PatientEvent = { type: 'PatientRegistered', data: { patientId, mrn: 'MRN-001', ...demographics } };
 const updated = (changes: Partial<Demographics>): PatientEvent => ({
