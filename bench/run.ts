@@ -27,6 +27,7 @@ import { blocksPerRequest, watchBlocks } from './buffers.js';
 import { contextSwitches, cpuPerRequest, snapshotCpu, watchBackends } from './cpu.js';
 import { buildRows, evaluateTargets, formatTable, formatTargets, type MemoryResult, type RebuildResult, type RoundResult } from './report.js';
 import { requestFactory, REQUEST_KINDS, type HttpRequest, type Targets } from './requests.js';
+import { formatRevocationLookup, measureRevocationLookup } from './revocation-lookup.js';
 import { seed, seedPractitioner } from './seed.js';
 import { perResponse, spread } from './stats.js';
 
@@ -135,6 +136,9 @@ async function checkEveryKind(targets: Targets) {
 async function main() {
   await mkdir(logDir, { recursive: true });
   log(`${plan.mode} run; logs in ${path.relative(process.cwd(), logDir)}`);
+  // In this process and before any service starts, so that nothing else shares the CPU with it.
+  const revocationLookup = !plan.only || plan.only.includes('revocation-lookup') ? measureRevocationLookup() : undefined;
+  if (revocationLookup) log(formatRevocationLookup(revocationLookup));
 
   log('building (npm run build)');
   await runCommand('build', 'npm', ['run', 'build', '--silent'], process.env, logDir, 5 * 60_000);
@@ -316,6 +320,7 @@ async function main() {
     lag,
     memory: memoryResult,
     exits,
+    revocationLookup,
     rows,
     targets: targetResults,
   };
@@ -324,6 +329,7 @@ async function main() {
 
   console.log(`\nPAMS bench (${plan.mode}, ${plan.rounds} round(s) of ${plan.seconds} s; medians with min–max of the rounds)\n`);
   console.log(formatTable(rows));
+  if (revocationLookup) console.log(`\n${formatRevocationLookup(revocationLookup)}`);
   console.log(`\nTargets (issue 4)${plan.mode === 'quick' ? ' — quick run: the figures only show that the suite works; nothing is asserted' : ''}:`);
   console.log(formatTargets(targetResults));
   console.log(`\nRaw figures: ${path.relative(process.cwd(), file)}`);

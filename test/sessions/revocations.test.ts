@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import t from 'tap';
 import { v4 as uuid } from 'uuid';
 import { buildApp } from '../../src/app.js';
@@ -6,8 +5,9 @@ import { loadConfig } from '../../src/config.js';
 import { createRevocationList } from '../../src/sessions/revocations.js';
 import { createTestApp } from '../helpers/app.js';
 import { bearer, signIn, signUp } from '../helpers/accounts.js';
+import { eventually } from '../helpers/eventually.js';
 
-t.test('another API process learns of a revoked session within REVOCATION_POLL_MS', async (t) => {
+t.test('another API process learns of a revoked session by polling, and refuses it from then on', async (t) => {
   const test = await createTestApp(t);
   // A second "process": its own app and revocation list over the same database.
   const other = await buildApp(
@@ -27,13 +27,11 @@ t.test('another API process learns of a revoked session within REVOCATION_POLL_M
   const me = () => other.inject({ method: 'GET', url: '/api/v1/users/me', headers: bearer(pair.accessToken) });
   t.equal((await me()).statusCode, 200);
   await test.app.inject({ method: 'POST', url: '/api/v1/auth/logout', payload: { refreshToken: pair.refreshToken } });
-  const started = Date.now();
-  while ((await me()).statusCode === 200) {
-    if (Date.now() - started > 2000) break;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  const elapsed = Date.now() - started;
-  t.ok(elapsed < 1000, `refused by the other process after ${elapsed} ms`);
+  const refused = await eventually(async () => {
+    const response = await me();
+    return response.statusCode !== 200 && response;
+  });
+  t.equal(refused.statusCode, 401);
   t.equal((await me()).statusCode, 401);
 });
 
@@ -57,17 +55,14 @@ t.test('checking a request costs no query: the revocation list is in memory', as
   t.ok(queries <= 1, `${queries} queries for 200 authenticated requests (at most one poll)`);
 });
 
-t.test('a lookup among 100,000 revoked sessions stays well under a microsecond', async (t) => {
+// What a lookup costs is measured in bench/revocation-lookup.ts.
+t.test('among 100,000 revoked sessions, exactly the revoked ones are found', async (t) => {
   const list = createRevocationList({ pool: {} as never, pollMs: 1000, accessTokenTtlSeconds: 900 });
   const revoked = Array.from({ length: 100_000 }, () => uuid());
   list.add(revoked);
   const probes = Array.from({ length: 1000 }, (_, index) => (index % 2 === 0 ? revoked[index]! : uuid()));
-  const rounds = 1000;
-  const started = performance.now();
-  let hits = 0;
-  for (let round = 0; round < rounds; round += 1) for (const probe of probes) if (list.isRevoked(probe)) hits += 1;
-  const nanoseconds = ((performance.now() - started) * 1e6) / (rounds * probes.length);
-  t.equal(hits, (rounds * probes.length) / 2);
-  t.ok(nanoseconds < 1000, `${nanoseconds.toFixed(0)} ns per lookup`);
-  t.comment(`revocation check: ${nanoseconds.toFixed(0)} ns per lookup among 100,000 revoked sessions`);
+  t.same(
+    probes.map((probe) => list.isRevoked(probe)),
+    probes.map((_, index) => index % 2 === 0),
+  );
 });
