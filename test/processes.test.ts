@@ -64,7 +64,6 @@ t.test('on SIGTERM the API finishes the request in flight, then exits 0', async 
   await waitUntilLive(base);
 
   const exited = once(child, 'exit');
-  const startedAt = Date.now();
   const inFlight = fetch(`${base}/api/v1/patients`, {
     headers: { 'consistent-with': String(append.position), authorization: `Bearer ${await adminToken()}` },
   });
@@ -72,12 +71,10 @@ t.test('on SIGTERM the API finishes the request in flight, then exits 0', async 
   child.kill('SIGTERM');
   const response = await inFlight;
   t.equal(response.status, 503, 'the request in flight got its whole answer (its projection never caught up)');
-  t.ok(Date.now() - startedAt >= 1400, 'it was allowed to run its course');
+  t.match(await response.json(), { detail: /has not yet caught up/ }, 'it was allowed to run its course, to the consistency timeout');
   t.equal(response.headers.get('retry-after'), '1');
-  const answeredAt = Date.now();
   const [code] = await exited;
   t.equal(code, 0);
-  t.ok(Date.now() - answeredAt < 2000, `and exits promptly after (${Date.now() - answeredAt} ms)`);
 });
 
 t.test('on SIGTERM `npm start` with its embedded PostgreSQL finishes the request in flight and stops the database last, then exits 0', async (t) => {

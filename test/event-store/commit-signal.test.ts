@@ -41,19 +41,19 @@ t.test('commits while a NOTIFY is on its way share one more NOTIFY after it', as
   await held.finishNext();
 });
 
-t.test('NOTIFYs are spaced at least the minimum interval apart, however often commits come', async (t) => {
+t.test('NOTIFYs are spaced at least the minimum interval apart, and the last commit is still announced', async (t) => {
   const sentAt: number[] = [];
   const pool = { query: async () => void sentAt.push(performance.now()) } as unknown as pg.Pool;
   const signal = createCommitSignal(pool, { minIntervalMs: 30 });
-  const started = performance.now();
+  let lastCommitAt = 0;
   for (let commit = 0; commit < 20; commit += 1) {
+    lastCommitAt = performance.now();
     signal.committed();
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
   await signal.settled();
-  const elapsed = performance.now() - started;
-  // Without the interval every commit here would send its own: twenty.
-  t.ok(sentAt.length >= 2 && sentAt.length <= Math.floor(elapsed / 30) + 2, `${sentAt.length} NOTIFYs for 20 commits in ${Math.round(elapsed)} ms`);
+  t.ok(sentAt.at(-1)! >= lastCommitAt, 'a NOTIFY went out after the last commit');
+  // Lower bounds only, which a slow machine cannot break; timers are millisecond-accurate at best.
   for (let index = 1; index < sentAt.length; index += 1) t.ok(sentAt[index]! - sentAt[index - 1]! >= 28, `spaced ${Math.round(sentAt[index]! - sentAt[index - 1]!)} ms apart`);
 });
 

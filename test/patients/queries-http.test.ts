@@ -337,7 +337,7 @@ t.test('listing patients: GET /api/v1/patients', async (t) => {
 
 t.test('read-your-writes: the Consistent-With header', async (t) => {
   t.test("waits for the projection to reach the command's position, then shows the write", async (t) => {
-    const context = await createTestApp(t, { consistencyTimeoutMs: 3000 });
+    const context = await createTestApp(t, { consistencyTimeoutMs: 30_000 });
     const { get, register, command } = client(context);
     const created = await register({ firstName: 'Waited', lastName: 'For' });
 
@@ -370,12 +370,10 @@ t.test('read-your-writes: the Consistent-With header', async (t) => {
     const context = await createTestApp(t, { consistencyTimeoutMs: 100 });
     const { get, register } = client(context);
     const created = await register();
-    const started = Date.now();
     const response = await get(`/api/v1/patients/${created.id}`, { 'consistent-with': String(created.position) });
     const body = problem(t, response, 503);
     t.match(response.headers['retry-after'], /^\d+$/);
-    t.match(body.detail, /patient_summary|caught up/);
-    t.ok(Date.now() - started >= 90, 'it did wait for the timeout first');
+    t.match(body.detail, /patient_summary read model has not yet caught up/);
     problem(t, await get('/api/v1/patients', { 'consistent-with': String(created.position) }), 503);
   });
 
