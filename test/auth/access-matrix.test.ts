@@ -1,9 +1,10 @@
 import t from 'tap';
 import { v4 as uuid } from 'uuid';
 import { routeRules, type RouteRule } from '../../src/auth/access.js';
+import type { LightMyRequestResponse } from 'fastify';
+import { signIn, signUp, signUpFields } from '../helpers/accounts.js';
 import { createTestApp, json, type Caller, type TestApp } from '../helpers/app.js';
-import { givenPractitioner } from '../helpers/practitioners.js';
-import { CALLERS, EXPECTATIONS, type CallerName, type Expectation, type Fixture } from './route-expectations.js';
+import { CALLERS, EXPECTATIONS, type AsAdmin, type CallerName, type Expectation, type Fixture } from './route-expectations.js';
 
 // The authorization matrix: every registered route × every caller × the own and another patient,
 // against the expectations in route-expectations.ts. Generated from the app's own route table,
@@ -23,38 +24,46 @@ interface World {
   other: string;
   callers: Record<CallerName, Caller | null>;
   fixture: Fixture;
+  asAdmin: AsAdmin;
 }
 
-/** Two patients, their care teams and every kind of caller. */
-async function world({ app, db, token, project }: TestApp): Promise<World> {
-  const admin: Caller = { role: 'admin', id: uuid() };
-  const asAdmin = { authorization: `Bearer ${token(admin)}` };
-  const register = async () => {
-    const response = await app.inject({
-      method: 'POST',
-      url: '/api/v1/patients',
-      headers: asAdmin,
-      payload: { mrn: `MRN-${uuid().slice(0, 8)}`, firstName: 'Ada', lastName: 'Lovelace', dateOfBirth: '1990-02-03', sex: 'female' },
-    });
-    return json<{ id: string }>(response).id;
+/**
+ * Two patients, their care teams and every kind of caller, each with a real account (the patient
+ * signed up; the others created and, for practitioners, verified by an admin), so that what a route
+ * reads of its caller's account is there.
+ */
+async function world(test: TestApp): Promise<World> {
+  const { app, token, project } = test;
+  const asAdmin = async (method: 'POST', url: string, payload: object, caller: Caller = admin) =>
+    app.inject({ method, url, headers: { authorization: `Bearer ${token(caller)}` }, payload });
+  const succeeded = async (response: Promise<LightMyRequestResponse>) => {
+    const answered = await response;
+    if (answered.statusCode >= 300) throw new Error(`setting up the matrix failed: ${answered.body}`);
+    return json<{ id: string; patientId?: string; practitionerId?: string }>(answered);
   };
-  const assign = async (patientId: string, practitionerId: string) => {
-    const response = await app.inject({
-      method: 'POST',
-      url: `/api/v1/patients/${patientId}/care-team`,
-      headers: asAdmin,
-      payload: { practitionerId },
-    });
-    if (response.statusCode !== 200) throw new Error(`assignment failed: ${response.body}`);
+  // A token with no account behind it, as the first admin comes from `npm run admin:create`: it
+  // creates the admin who acts in the matrix.
+  const founder: Caller = { role: 'admin', id: uuid() };
+  const create = (role: 'admin' | 'auditor' | 'practitioner', by: Caller) =>
+    succeeded(asAdmin('POST', '/api/v1/accounts', { role, firstName: 'Ada', lastName: 'Byron', email: signUpFields().email }, by));
+  const admin: Caller = { role: 'admin', id: (await create('admin', founder)).id };
+  const practitioner = async (standing: 'verified' | 'pending' = 'verified'): Promise<Caller & { practitionerId: string }> => {
+    const { id, practitionerId } = await create('practitioner', admin);
+    if (standing === 'verified') await succeeded(asAdmin('POST', `/api/v1/practitioners/${practitionerId}/verify`, {}));
+    return { role: 'practitioner', id, practitionerId: practitionerId! };
   };
-  const [own, other] = [await register(), await register()];
+  const patient = await signUp(test);
+  const own = patient.patientId!;
+  const other = (await succeeded(asAdmin('POST', '/api/v1/patients', { mrn: `MRN-${uuid().slice(0, 8)}`, firstName: 'Ada', lastName: 'Lovelace', dateOfBirth: '1990-02-03', sex: 'female' }))).id;
   const [member, bystander, outsider, candidate, pending] = [
-    await givenPractitioner(db.store),
-    await givenPractitioner(db.store),
-    await givenPractitioner(db.store),
-    await givenPractitioner(db.store),
-    await givenPractitioner(db.store, 'pending'),
+    await practitioner(),
+    await practitioner(),
+    await practitioner(),
+    await practitioner(),
+    await practitioner('pending'),
   ];
+  const assign = (patientId: string, practitionerId: string) =>
+    succeeded(asAdmin('POST', `/api/v1/patients/${patientId}/care-team`, { practitionerId }));
   await assign(own, member.practitionerId);
   await assign(own, bystander.practitionerId);
   await assign(other, bystander.practitionerId);
@@ -62,14 +71,21 @@ async function world({ app, db, token, project }: TestApp): Promise<World> {
   return {
     own,
     other,
-    fixture: { bystanderId: bystander.practitionerId, candidateId: candidate.practitionerId },
+    fixture: {
+      bystanderId: bystander.practitionerId,
+      candidateId: candidate.practitionerId,
+      unverifiedId: pending.practitionerId,
+      account: { id: patient.id, email: patient.email, password: patient.password },
+      refreshToken: async () => (await signIn(test, patient.email)).refreshToken,
+    },
+    asAdmin,
     callers: {
-      patient: { role: 'patient', id: uuid(), patientId: own },
-      practitioner: member.caller,
-      outsider: outsider.caller,
-      pending: pending.caller,
+      patient: { role: 'patient', id: patient.id, patientId: own },
+      practitioner: member,
+      outsider,
+      pending,
       admin,
-      auditor: { role: 'auditor', id: uuid() },
+      auditor: { role: 'auditor', id: (await create('auditor', admin)).id },
       anonymous: null,
     },
   };
@@ -105,27 +121,34 @@ t.test('each route admits exactly the callers its expectation allows', async (t)
     const expectation = expectationFor(route);
     if (!expectation) continue;
     t.test(keyOf(route), async (t) => {
-      const { own, other, callers, fixture } = ['GET', 'HEAD'].includes(route.method) ? readWorld : await world(context);
+      const { own, other, callers, fixture, asAdmin } = ['GET', 'HEAD'].includes(route.method) ? readWorld : await world(context);
       const patientRoute = PATIENT_ROUTE.test(route.url);
       const targets = patientRoute ? (['own', 'other'] as const) : (['own'] as const);
+      const { earns } = expectation;
+      const answer = earns?.status ?? expectation.status ?? 200;
       for (const name of CALLERS) {
         for (const target of targets) {
           const caller = callers[name];
           const allowed =
             expectation.allow.includes(name) || (target === 'own' && expectation.allow.includes(`${name}@own` as never));
           const label = `${name}${patientRoute ? ` on the ${target} patient` : ''}`;
+          const patientId = patientRoute ? (target === 'own' ? own : other) : undefined;
+          if (expectation.given && patientId) await expectation.given(asAdmin, patientId);
           const before = await db.store.headPosition();
           const response = await app.inject({
             method: route.method as 'GET',
-            url: urlFor(route, expectation, fixture, patientRoute ? (target === 'own' ? own : other) : undefined),
+            url: urlFor(route, expectation, fixture, patientId),
             headers: caller ? { authorization: `Bearer ${token(caller)}` } : {},
-            ...(expectation.body ? { payload: expectation.body(fixture) as object } : {}),
+            ...(expectation.body ? { payload: (await expectation.body(fixture)) as object } : {}),
           });
           const status = response.statusCode;
           const refused = status === 401 || status === 403 || (patientRoute && status === 404);
           t.ok(status < 500, `${label}: no server error (got ${status})`);
           if (allowed) {
-            t.notOk(refused, `${label}: allowed (got ${status})`);
+            t.equal(status, answer, `${label}: allowed, answered ${answer}${earns ? ` (${earns.because})` : ''}: ${response.body.slice(0, 300)}`);
+            if (earns) {
+              t.match(json(response), { type: new RegExp(`/${earns.problem}$`), ...(earns.field ? { errors: [{ field: earns.field }] } : {}) });
+            }
             continue;
           }
           if (name === 'anonymous') t.equal(status, 401, `${label}: refused with 401`);
