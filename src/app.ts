@@ -6,6 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Kysely } from 'kysely';
 import type { Database } from './db.js';
 import { installAccessControl } from './auth/access.js';
+import { derivedKey } from './auth/keys.js';
 import { installAuthentication } from './auth/tokens.js';
 import { healthRoutes } from './health/routes.js';
 import { ANONYMOUS } from './http/actor.js';
@@ -60,10 +61,11 @@ export async function buildApp(deps: AppDeps & { kysely: Kysely<Database> }, opt
   await revocations.start();
   app.addHook('onClose', async () => revocations.stop());
   await installAuthentication(app, {
-    secret: deps.config.JWT_SECRET,
+    key: derivedKey(deps.config.JWT_SECRET, 'access-tokens'),
     issuer: deps.config.JWT_ISSUER,
+    audience: deps.config.JWT_AUDIENCE,
     ttlSeconds: deps.config.ACCESS_TOKEN_TTL_SECONDS,
-    isRevoked: (claims) => claims.sid !== undefined && revocations.isRevoked(claims.sid),
+    isRevoked: (claims) => revocations.isRevoked(claims.sid),
   });
   installAccessControl(app);
   // One spelling of every id: PostgreSQL accepts upper-case UUIDs, but events and responses would

@@ -24,6 +24,8 @@ const Environment = Type.Object({
   CONSISTENCY_TIMEOUT_MS: Type.Integer({ minimum: 0, maximum: 30000, default: 2000 }),
   JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   JWT_ISSUER: Type.String({ default: 'pams' }),
+  // The `aud` of every access token: a token minted for another service with the same secret is refused.
+  JWT_AUDIENCE: Type.String({ minLength: 1, default: 'pams-api' }),
   ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 86400, default: 900 }),
   REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 300, maximum: 31_536_000, default: 2_592_000 }),
   // How soon every API process learns of a revoked session (the one that revoked it knows at once).

@@ -10,7 +10,7 @@ import { loggerOptions } from '../src/logger.js';
 import { createTestApp, json } from './helpers/app.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
 
-const admin = { sub: uuid(), role: 'admin' as const };
+const admin = { sub: uuid(), role: 'admin' as const, sid: uuid() };
 
 interface Operation {
   summary?: string;

@@ -9,6 +9,7 @@ import Fastify from 'fastify';
 import jwt from '@fastify/jwt';
 import pg from 'pg';
 import { v4 as uuid } from 'uuid';
+import { derivedKey } from '../src/auth/keys.js';
 import { runningEmbeddedUrl } from '../src/embedded-postgres.js';
 import { createEventStore, type EventStore } from '../src/event-store/store.js';
 import { createTestDatabase } from './helpers/database.js';
@@ -37,9 +38,9 @@ const SECRET = 'a-secret-of-at-least-thirty-two-characters';
 
 async function adminToken(): Promise<string> {
   const signer = Fastify();
-  await signer.register(jwt, { secret: SECRET, sign: { iss: 'pams' } });
+  await signer.register(jwt, { secret: derivedKey(SECRET, 'access-tokens'), sign: { iss: 'pams', aud: 'pams-api', expiresIn: 900 } });
   await signer.ready();
-  return signer.jwt.sign({ sub: uuid(), role: 'admin', jti: uuid() });
+  return signer.jwt.sign({ sub: uuid(), role: 'admin', sid: uuid(), jti: uuid() });
 }
 
 const unprojectedEvent = (store: EventStore) =>

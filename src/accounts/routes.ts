@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { PoolClient } from 'pg';
 import type { AppendResult, EventMetadata } from '../event-store/types.js';
 import { forbidden } from '../auth/access.js';
+import { derivedKey } from '../auth/keys.js';
 import { handleCommand } from '../event-store/command-handler.js';
 import { eventMetadata } from '../http/actor.js';
 import type { AppDeps } from '../http/deps.js';
@@ -48,7 +49,7 @@ const RESEND_AFTER_SECONDS = 60;
 export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
   const { store, config, clock, revocations } = deps;
   // Keyed with the server's secret: a sign-up's request hash covers its password.
-  const executeTransactional = transactionalCommands(store, config.JWT_SECRET);
+  const executeTransactional = transactionalCommands(store, derivedKey(config.JWT_SECRET, 'idempotency-request-hashes').toString('base64url'));
   const created = ({ accountId, ...rest }: CreatedAccount) => ({ id: accountId, ...rest });
 
   /**

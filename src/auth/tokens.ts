@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import jwt from '@fastify/jwt';
 import { createVerifier, TokenError } from 'fast-jwt';
 import type { FastifyInstance } from 'fastify';
@@ -16,7 +16,7 @@ export interface AccessClaims {
   /** The practitioner profile of a practitioner account. */
   prid?: string;
   /** The session (refresh-token family) this token belongs to: ending the session ends the token. */
-  sid?: string;
+  sid: string;
   jti: string;
 }
 
@@ -28,8 +28,10 @@ declare module '@fastify/jwt' {
 }
 
 export interface TokenSettings {
-  secret?: string;
+  /** The signing key (derived from JWT_SECRET, see keys.ts). */
+  key: Buffer;
   issuer: string;
+  audience: string;
   ttlSeconds: number;
   /** Whether a verified token's session has ended; called on every request, so it must not do I/O. */
   isRevoked?: (claims: AccessClaims) => boolean;
@@ -52,19 +54,20 @@ export function actorFromClaims(claims: AccessClaims): Actor {
  * without a token stays anonymous; whether that is enough is the route's access rule's call.
  */
 export async function installAuthentication(app: FastifyInstance<any, any, any, any, any>, settings: TokenSettings) {
-  // Without a configured secret (development only: config.ts requires one in production), tokens
-  // are valid for the life of this process.
-  const secret = settings.secret ?? randomBytes(48).toString('base64url');
+  const { key, issuer, audience } = settings;
+  // An allowed issuer or audience is only checked when the claim is there, so both are required
+  // too; a token without `exp` would never expire, and one without `sid` could outlive its session.
+  const checks = { allowedIss: issuer, allowedAud: audience, requiredClaims: ['iss', 'aud', 'exp', 'sub', 'sid'], algorithms: ['HS256' as const] };
   await app.register(jwt, {
-    secret,
-    sign: { iss: settings.issuer, expiresIn: settings.ttlSeconds, algorithm: 'HS256' },
-    verify: { allowedIss: settings.issuer, algorithms: ['HS256'] },
+    secret: key,
+    sign: { iss: issuer, aud: audience, expiresIn: settings.ttlSeconds, algorithm: 'HS256' },
+    verify: checks,
   });
   // Verified with @fastify/jwt's own engine directly, remembering tokens already verified:
   // request.jwtVerify() decodes and re-verifies every token on every request, a visible share of
   // the CPU of GET /patients/{id} (bench/README.md).
   const verify = rememberVerifiedTokens(
-    createVerifier({ key: secret, algorithms: ['HS256'], allowedIss: settings.issuer }) as (token: string) => AccessClaims & { exp: number },
+    createVerifier({ key, ...checks }) as (token: string) => AccessClaims & { exp: number },
     10_000,
   );
   app.addHook('onRequest', async (request) => {
@@ -78,7 +81,9 @@ export async function installAuthentication(app: FastifyInstance<any, any, any, 
       const expired = error instanceof TokenError && error.code === TokenError.codes.expired;
       throw invalidToken(expired ? 'The access token has expired; refresh it.' : 'The access token is not valid.');
     }
-    if (typeof claims.sub !== 'string' || !ROLES.includes(claims.role)) throw invalidToken('The access token is not valid.');
+    if (typeof claims.sub !== 'string' || typeof claims.sid !== 'string' || !ROLES.includes(claims.role)) {
+      throw invalidToken('The access token is not valid.');
+    }
     if (settings.isRevoked?.(claims)) throw invalidToken('The session has ended; sign in again.');
     request.actor = actorFromClaims(claims);
   });

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import oauth2, { type OAuth2Namespace } from '@fastify/oauth2';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AccountDeps } from '../accounts/routes.js';
+import { derivedKey } from '../auth/keys.js';
 import { eventMetadata } from '../http/actor.js';
 import { problems } from '../http/schemas.js';
 import { TokenPair } from '../sessions/schemas.js';
@@ -21,8 +21,7 @@ const COOKIE_PATH = '/api/v1/auth/oidc';
 export function oidcRoutes(deps: AccountDeps, settings: OidcSettings): FastifyPluginAsyncTypebox {
   const { config, clock } = deps;
   const sessionSettings = { accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS, refreshTokenTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS };
-  // Without a configured secret (development), nonces hold for this process's lifetime only.
-  const nonceKey = config.JWT_SECRET ?? randomBytes(32);
+  const nonceKey = derivedKey(config.JWT_SECRET, 'oidc-nonces');
 
   return async (app) => {
     const metadata = await discover(settings.issuer);

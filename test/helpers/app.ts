@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { buildApp, type App } from '../../src/app.js';
 import { signAccessToken } from '../../src/auth/tokens.js';
@@ -27,11 +28,13 @@ export interface TestApp {
   token(caller: Caller): string;
 }
 
+export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-000';
+
 export async function createTestApp(t: Teardown, options: { now?: () => Date; consistencyTimeoutMs?: number } = {}): Promise<TestApp> {
   const db = await createTestDatabase(t);
   const config = {
     // The cheapest password hashing config allows: tests sign up and in by the hundred.
-    ...loadConfig({ JWT_SECRET: 'test-secret-test-secret-test-secret-000', LOG_LEVEL: 'silent', PASSWORD_HASH_COST: '10' }),
+    ...loadConfig({ JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'silent', PASSWORD_HASH_COST: '10' }),
     CONSISTENCY_TIMEOUT_MS: options.consistencyTimeoutMs ?? 200,
   };
   const app = await buildApp(
@@ -49,6 +52,7 @@ export async function createTestApp(t: Teardown, options: { now?: () => Date; co
       signAccessToken(app, {
         sub: caller.id,
         role: caller.role,
+        sid: randomUUID(),
         ...(caller.patientId ? { pid: caller.patientId } : {}),
         ...(caller.practitionerId ? { prid: caller.practitionerId } : {}),
       }),

@@ -113,7 +113,7 @@ t.test('sessions', async (t) => {
     t.equal((await me(`${header}.${elevated}.${signature}`)).statusCode, 401, 'a payload changed after signing');
     t.equal((await me(`${accessToken.slice(0, -2)}xx`)).statusCode, 401, 'a damaged signature');
     // Signed an hour ago: with the default lifetime of 15 minutes, long expired.
-    const expired = app.jwt.sign({ sub: person.id, role: 'patient', jti: 'x', iat: Math.floor(Date.now() / 1000) - 3600 } as never);
+    const expired = app.jwt.sign({ sub: person.id, role: 'patient', sid: 'x', jti: 'x', iat: Math.floor(Date.now() / 1000) - 3600 } as never);
     const response = await me(expired);
     t.equal(response.statusCode, 401);
     t.match(json(response), { detail: /expired/ });
