@@ -11,6 +11,7 @@ import * as roomForHotUpdates from './0012_room_for_hot_updates.js';
 import * as appendEventsBatch from './0013_append_events_batch.js';
 import * as streamSnapshots from './0014_stream_snapshots.js';
 import * as readsAndAppendsShareRoundTrips from './0015_reads_and_appends_share_round_trips.js';
+import * as refreshSuccessorsAndOidcCodes from './0016_refresh_successors_and_oidc_codes.js';
 import * as eventStoreFunctionsInOnePlace from './0017_event_store_functions_in_one_place.js';
 
 // Listed, not discovered: the order is part of the schema's history, and a compiled build needs no
@@ -31,5 +32,6 @@ export const migrations: Record<string, Migration> = {
   '0013_append_events_batch': appendEventsBatch,
   '0014_stream_snapshots': streamSnapshots,
   '0015_reads_and_appends_share_round_trips': readsAndAppendsShareRoundTrips,
+  '0016_refresh_successors_and_oidc_codes': refreshSuccessorsAndOidcCodes,
   '0017_event_store_functions_in_one_place': eventStoreFunctionsInOnePlace,
 };

@@ -28,6 +28,11 @@ const Environment = Type.Object({
   JWT_AUDIENCE: Type.String({ minLength: 1, default: 'pams-api' }),
   ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 86400, default: 900 }),
   REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 300, maximum: 31_536_000, default: 2_592_000 }),
+  // Counted from sign-in: refreshing never extends a session beyond it.
+  SESSION_MAX_AGE_SECONDS: Type.Integer({ minimum: 300, maximum: 31_536_000, default: 2_592_000 }),
+  // How long a replaced refresh token still gets the pair it was swapped for (several tabs
+  // refreshing at once) before presenting it again ends the session as a theft. 0 turns it off.
+  REFRESH_REUSE_GRACE_SECONDS: Type.Integer({ minimum: 0, maximum: 300, default: 10 }),
   // How soon every API process learns of a revoked session (the one that revoked it knows at once).
   REVOCATION_POLL_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 1000 }),
   // scrypt's cost is 2^N; 17 (128 MiB, about 0.3 s) is OWASP's minimum. Lower only for tests.

@@ -6,7 +6,7 @@ import { derivedKey } from '../auth/keys.js';
 import { eventMetadata } from '../http/actor.js';
 import { problems } from '../http/schemas.js';
 import { TokenPair } from '../sessions/schemas.js';
-import { hasRole, openSession } from '../sessions/sessions.js';
+import { hasRole, openSession, sessionSettings } from '../sessions/sessions.js';
 import { discover, idTokenVerifier, nonceFor, type OidcSettings } from './provider.js';
 import { accountForIdentity, signInFailed } from './sign-in.js';
 
@@ -20,7 +20,7 @@ const COOKIE_PATH = '/api/v1/auth/oidc';
  */
 export function oidcRoutes(deps: AccountDeps, settings: OidcSettings): FastifyPluginAsyncTypebox {
   const { config, clock } = deps;
-  const sessionSettings = { accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS, refreshTokenTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS };
+  const sessions = sessionSettings(config);
   const nonceKey = derivedKey(config.JWT_SECRET, 'oidc-nonces');
 
   return async (app) => {
@@ -96,7 +96,7 @@ export function oidcRoutes(deps: AccountDeps, settings: OidcSettings): FastifyPl
         const now = clock();
         const account = await accountForIdentity(deps, claims, eventMetadata(request), now);
         if (account.status !== 'active' || !hasRole(account)) throw signInFailed('This account is deactivated.');
-        return openSession(app, deps.pool, account, now, sessionSettings);
+        return openSession(app, deps.pool, account, now, sessions);
       },
     );
   };

@@ -1,14 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError } from '../errors.js';
-import { digest, passwordHashOf } from '../accounts/credentials.js';
+import { digest, newSecret, passwordHashOf } from '../accounts/credentials.js';
 import { claimOfSignInName, loadAccount } from '../accounts/lookup.js';
 import { tooManyAttempts } from '../accounts/passwords-and-links.js';
 import { decoyHash, verifyPassword } from '../accounts/passwords.js';
 import type { AccountDeps } from '../accounts/routes.js';
 import { problems } from '../http/schemas.js';
-import { familyOf, revokeFamily, rotate } from './refresh-tokens.js';
+import { familyOf, presentRefreshToken, replaceRefreshToken, revokeFamily } from './refresh-tokens.js';
 import { LoginBody, RefreshBody, TokenPair } from './schemas.js';
-import { accessTokenFor, hasRole, openSession, tokenResponse } from './sessions.js';
+import { accessTokenFor, hasRole, openSession, sessionSettings, tokenResponse } from './sessions.js';
 import { ACCOUNT_RULE, ADDRESS_RULE } from './throttle-policy.js';
 import { clearFailures, recordFailure, secondsUntilAllowed } from './throttle.js';
 
@@ -24,7 +24,7 @@ const sessionEnded = (detail: string) =>
 /** Sessions: signing in, refreshing (rotating) and signing out. */
 export function sessionRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
   const { store, pool, clock, config, revocations } = deps;
-  const settings = { accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS, refreshTokenTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS };
+  const settings = sessionSettings(config);
   const decoy = decoyHash(config.PASSWORD_HASH_COST);
 
   return async (app) => {
@@ -77,25 +77,37 @@ export function sessionRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         const now = clock();
+        const { refreshToken } = request.body;
         const result = await store.transaction(async (client) => {
-          const rotation = await rotate(client, request.body.refreshToken, now, settings.refreshTokenTtlSeconds);
-          if (rotation.outcome === 'reused') {
-            return { ...rotation, revoked: await revokeFamily(client, rotation.familyId, 'refresh token reused') };
+          const presented = await presentRefreshToken(client, refreshToken, now, settings.refresh);
+          switch (presented.outcome) {
+            case 'unknown':
+            case 'ended':
+              return { ...presented, revoked: [] };
+            case 'repeated':
+              return { outcome: 'rotated' as const, pair: presented.pair, revoked: [] };
+            case 'reused':
+              return { outcome: 'reused' as const, revoked: await revokeFamily(client, presented.familyId, 'refresh token reused') };
+            case 'too-old':
+              return { outcome: 'ended' as const, revoked: await revokeFamily(client, presented.familyId, 'session reached its maximum age') };
+            case 'current': {
+              // The new tokens say what the account is now: a role, a link or a deactivation since sign-in counts.
+              const account = await loadAccount(store, presented.accountId, client);
+              if (!account || account.status !== 'active' || !hasRole(account)) {
+                return { outcome: 'ended' as const, revoked: await revokeFamily(client, presented.familyId, 'account inactive') };
+              }
+              const pair = { accessToken: accessTokenFor(app, account, presented.familyId), refreshToken: newSecret() };
+              await replaceRefreshToken(client, { ...presented, refreshToken }, pair, now, settings.refresh);
+              return { outcome: 'rotated' as const, pair, revoked: [] };
+            }
           }
-          if (rotation.outcome !== 'rotated') return { ...rotation, revoked: [] };
-          // The new tokens say what the account is now: a role, a link or a deactivation since sign-in counts.
-          const account = await loadAccount(store, rotation.accountId, client);
-          if (!account || account.status !== 'active' || !hasRole(account)) {
-            return { outcome: 'ended' as const, revoked: await revokeFamily(client, rotation.familyId, 'account inactive') };
-          }
-          return { ...rotation, account, revoked: [] };
         });
         revocations.add(result.revoked);
         if (result.outcome === 'reused') {
           throw sessionEnded('This refresh token was already used, so the session has been ended to be safe; sign in again.');
         }
         if (result.outcome !== 'rotated') throw sessionEnded('The refresh token is not valid or its session has ended; sign in again.');
-        return tokenResponse(accessTokenFor(app, result.account, result.familyId), result.refreshToken, settings);
+        return tokenResponse(result.pair.accessToken, result.pair.refreshToken, settings);
       },
     );
 

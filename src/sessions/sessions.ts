@@ -1,12 +1,26 @@
 import type { FastifyInstance } from 'fastify';
 import type { Account } from '../accounts/decider.js';
 import { signAccessToken } from '../auth/tokens.js';
+import { derivedKey } from '../auth/keys.js';
+import type { Config } from '../config.js';
 import type { Queryable } from '../event-store/types.js';
-import { startSession } from './refresh-tokens.js';
+import { startSession, type RefreshPolicy } from './refresh-tokens.js';
 
 export interface SessionSettings {
   accessTokenTtlSeconds: number;
-  refreshTokenTtlSeconds: number;
+  refresh: RefreshPolicy;
+}
+
+export function sessionSettings(config: Config): SessionSettings {
+  return {
+    accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+    refresh: {
+      ttlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
+      maxAgeSeconds: config.SESSION_MAX_AGE_SECONDS,
+      reuseGraceSeconds: config.REFRESH_REUSE_GRACE_SECONDS,
+      successorKey: derivedKey(config.JWT_SECRET, 'refresh-successors'),
+    },
+  };
 }
 
 /** An access token for what the account is now: its role, its record, and the session it belongs to. */
@@ -32,7 +46,7 @@ export async function openSession(
   now: Date,
   settings: SessionSettings,
 ) {
-  const { familyId, refreshToken } = await startSession(on, account.accountId, now, settings.refreshTokenTtlSeconds);
+  const { familyId, refreshToken } = await startSession(on, account.accountId, now, settings.refresh);
   return tokenResponse(accessTokenFor(app, account, familyId), refreshToken, settings);
 }
 

@@ -26,10 +26,19 @@ t.test('sessions', async (t) => {
     t.equal((await me(second.accessToken)).statusCode, 200);
   });
 
-  t.test('presenting a replaced refresh token ends the whole session: theft is assumed', async (t) => {
+  /** Moves the API's clock `ms` ahead of now, until the end of the test `t`. */
+  const later = (t: { teardown(fn: () => void): void }, ms: number) => {
+    offsetMs = ms;
+    t.teardown(() => {
+      offsetMs = 0;
+    });
+  };
+
+  t.test('presenting a replaced refresh token after REFRESH_REUSE_GRACE_SECONDS ends the whole session: theft is assumed', async (t) => {
     const person = await signUp(test);
     const stolen = await signIn(test, person.email);
     const legitimate = json(await refresh(stolen.refreshToken));
+    later(t, 11_000);
     const reuse = await refresh(stolen.refreshToken);
     t.equal(reuse.statusCode, 401);
     t.match(json(reuse), { type: 'https://pams.dev/problems/invalid-token', detail: /already used/ });
@@ -38,11 +47,42 @@ t.test('sessions', async (t) => {
     t.equal((await me(stolen.accessToken)).statusCode, 401);
   });
 
-  t.test('of two refreshes racing with one token, one wins and the session ends', async (t) => {
+  t.test('two refreshes racing with one token (two tabs) both get the same new pair, and the session goes on', async (t) => {
     const person = await signUp(test);
     const pair = await signIn(test, person.email);
     const outcomes = await Promise.all([refresh(pair.refreshToken), refresh(pair.refreshToken)]);
-    t.same(outcomes.map((response) => response.statusCode).sort(), [200, 401]);
+    t.same(outcomes.map((response) => response.statusCode), [200, 200]);
+    const [first, second] = outcomes.map((response) => json(response));
+    t.same(second, first, 'the same access and refresh token');
+    t.not(first.refreshToken, pair.refreshToken);
+    t.equal((await me(first.accessToken)).statusCode, 200);
+    t.equal((await refresh(first.refreshToken)).statusCode, 200, 'the shared new refresh token works');
+  });
+
+  t.test('a replaced refresh token presented again within the grace window gets the pair it was swapped for', async (t) => {
+    const person = await signUp(test);
+    const pair = await signIn(test, person.email);
+    const first = json(await refresh(pair.refreshToken));
+    later(t, 9_000);
+    const again = await refresh(pair.refreshToken);
+    t.equal(again.statusCode, 200);
+    t.same(json(again), first);
+  });
+
+  t.test('a session ends SESSION_MAX_AGE_SECONDS after sign-in, however recently it was refreshed', async (t) => {
+    const person = await signUp(test);
+    let pair = await signIn(test, person.email);
+    for (const day of [10, 20, 29]) {
+      later(t, day * DAY);
+      const response = await refresh(pair.refreshToken);
+      t.equal(response.statusCode, 200, `refreshed on day ${day}`);
+      pair = json(response);
+    }
+    later(t, 31 * DAY);
+    const response = await refresh(pair.refreshToken);
+    t.equal(response.statusCode, 401, 'day 31: the last refresh token is two days old, but the session is 31 days old');
+    t.match(json(response), { detail: /session has ended/ });
+    t.equal((await me(pair.accessToken)).statusCode, 401, 'its access tokens end with it');
   });
 
   t.test('logging out ends the session: its refresh and access tokens stop working at once', async (t) => {
@@ -62,10 +102,7 @@ t.test('sessions', async (t) => {
   t.test('a refresh token expires after REFRESH_TOKEN_TTL_SECONDS', async (t) => {
     const person = await signUp(test);
     const pair = await signIn(test, person.email);
-    offsetMs = 31 * DAY;
-    t.teardown(() => {
-      offsetMs = 0;
-    });
+    later(t, 31 * DAY);
     const response = await refresh(pair.refreshToken);
     t.equal(response.statusCode, 401);
     t.match(json(response), { detail: /not valid or its session has ended/ });
