@@ -21,7 +21,7 @@ import { accountQueryRoutes } from './accounts/queries.js';
 import { practitionerRoutes } from './practitioners/routes.js';
 import { createRevocationList } from './sessions/revocations.js';
 import { sessionRoutes } from './sessions/routes.js';
-import { oidcRoutes } from './oidc/routes.js';
+import { oidcCodeExchangeRoutes, oidcRoutes } from './oidc/routes.js';
 import { oidcSettings } from './config.js';
 import { isUuid } from './ids.js';
 
@@ -122,6 +122,7 @@ export async function buildApp(deps: AppDeps & { kysely: Kysely<Database> }, opt
       await api.register(practitionerRoutes(deps));
       const oidc = oidcSettings(deps.config);
       if (oidc) await api.register(oidcRoutes({ ...deps, revocations }, oidc));
+      await api.register(oidcCodeExchangeRoutes(deps));
     },
     { prefix: '/api/v1' },
   );

@@ -50,6 +50,9 @@ const Environment = Type.Object({
   OIDC_CLIENT_ID: Type.Optional(Type.String({ minLength: 1 })),
   OIDC_CLIENT_SECRET: Type.Optional(Type.String({ minLength: 1 })),
   OIDC_REDIRECT_URI: Type.Optional(Type.String({ pattern: '^https?://' })),
+  // Where the OIDC callback sends the browser, with a one-time code the app exchanges for tokens.
+  // Unset: the callback answers the token pair itself.
+  OIDC_APP_REDIRECT: Type.Optional(Type.String({ pattern: '^https?://' })),
 });
 
 export type Config = Static<typeof Environment>;

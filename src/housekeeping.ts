@@ -16,7 +16,10 @@ export async function sweepExpired(pool: pg.Pool): Promise<Record<string, number
     sessions: `delete from session_families f
                where f.created_at < now() - interval '1 day'
                  and not exists (select 1 from refresh_tokens r where r.family_id = f.family_id)`,
+    // A replaced token's sealed successor only serves the reuse grace window (at most minutes).
+    refreshSuccessors: `update refresh_tokens set successor = null where successor is not null and replaced_at < now() - interval '1 hour'`,
     accountTokens: `delete from account_tokens where expires_at < now() - interval '7 days'`,
+    oidcSignInCodes: `delete from oidc_sign_in_codes where expires_at < now()`,
     loginThrottle: `delete from login_throttle
                     where last_failure_at < now() - interval '1 day' and coalesce(locked_until, '-infinity') < now()`,
     mail: `delete from mail_outbox where status in ('sent', 'failed', 'held') and created_at < now() - interval '30 days'`,

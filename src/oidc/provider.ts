@@ -48,6 +48,19 @@ export interface IdentityClaims extends JWTPayload {
   gender?: string;
 }
 
+// What an account can hold: OIDC Core §2 caps `sub` at 255 characters, an email address is at most
+// 254 (RFC 5321), and names are stored within the limits of sign-up's own fields.
+const CLAIM_LIMITS = { sub: 255, email: 254, given_name: 100, family_name: 100, name: 100, birthdate: 10, gender: 50 } as const;
+
+function checkClaims(payload: JWTPayload) {
+  for (const [claim, limit] of Object.entries(CLAIM_LIMITS)) {
+    const value = payload[claim];
+    if (value !== undefined && (typeof value !== 'string' || value.length > limit)) {
+      throw new Error(`the claim ${claim} must be a string of at most ${limit} characters`);
+    }
+  }
+}
+
 /**
  * Checks an ID token as OIDC Core §3.1.3.7 asks: signed by a key from the provider's JWKS, from
  * the configured issuer, for this client, unexpired, and carrying this sign-in's nonce.
@@ -62,6 +75,7 @@ export function idTokenVerifier(settings: OidcSettings, metadata: ProviderMetada
       clockTolerance: 30,
     });
     if (payload.nonce !== nonce) throw new Error('the ID token was not issued for this sign-in (nonce)');
+    checkClaims(payload);
     if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp !== settings.clientId) {
       throw new Error('the ID token was issued to another party (azp)');
     }

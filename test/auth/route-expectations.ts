@@ -111,6 +111,11 @@ export const EXPECTATIONS: Record<string, Expectation> = {
     earns: NO_MAILBOX,
     body: () => ({ ...aLinkToken(), newPassword: 'another long enough passphrase 8' }),
   },
+  'POST /api/v1/auth/oidc/exchange': {
+    allow: EVERYONE,
+    earns: { status: 401, problem: 'oidc-sign-in-failed', because: 'the matrix has no provider to sign in at, so no callback issued the code it sends' },
+    body: () => ({ code: 'a-code-no-callback-issued-0000000000000000000' }),
+  },
 
   // Own account
   'GET /api/v1/users/me': { allow: SIGNED_IN },

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { OAuth2Server } from 'oauth2-mock-server';
 import t from 'tap';
 import { v4 as uuid } from 'uuid';
@@ -27,29 +28,34 @@ t.test('signing in with an OpenID Connect provider', async (t) => {
   });
 
   const db = await createTestDatabase(t);
-  const config = loadConfig({
-    JWT_SECRET: 'test-secret-test-secret-test-secret-000',
-    LOG_LEVEL: 'silent',
-    PASSWORD_HASH_COST: '10',
-    OIDC_ISSUER: issuer,
-    OIDC_CLIENT_ID: CLIENT_ID,
-    OIDC_CLIENT_SECRET: 'a client secret',
-    OIDC_REDIRECT_URI: 'http://127.0.0.1:3000/api/v1/auth/oidc/callback',
-  });
-  const app: App = await buildApp({ config, pool: db.pool, kysely: db.kysely, store: db.store, clock: () => new Date() }, { logger: false });
-  t.teardown(() => app.close());
+  const appWith = async (settings: Record<string, string> = {}, clock = () => new Date()) => {
+    const config = loadConfig({
+      JWT_SECRET: 'test-secret-test-secret-test-secret-000',
+      LOG_LEVEL: 'silent',
+      PASSWORD_HASH_COST: '10',
+      OIDC_ISSUER: issuer,
+      OIDC_CLIENT_ID: CLIENT_ID,
+      OIDC_CLIENT_SECRET: 'a client secret',
+      OIDC_REDIRECT_URI: 'http://127.0.0.1:3000/api/v1/auth/oidc/callback',
+      ...settings,
+    });
+    const app: App = await buildApp({ config, pool: db.pool, kysely: db.kysely, store: db.store, clock }, { logger: false });
+    t.teardown(() => app.close());
+    return app;
+  };
+  const app = await appWith();
   const test = { app, db } as TestApp;
 
   /** The browser's round trip: our login → the provider's authorize → back to our callback with the cookies. */
-  async function roundTrip(tamper: (callback: URL) => void = () => {}) {
-    const start = await app.inject({ method: 'GET', url: '/api/v1/auth/oidc/login' });
+  async function roundTrip(tamper: (callback: URL) => void = () => {}, on: App = app) {
+    const start = await on.inject({ method: 'GET', url: '/api/v1/auth/oidc/login' });
     if (start.statusCode !== 302) throw new Error(`login answered ${start.statusCode}`);
     const authorize = new URL(start.headers.location as string);
     const cookie = start.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
     const atProvider = await fetch(authorize, { redirect: 'manual' });
     const callback = new URL(atProvider.headers.get('location')!);
     tamper(callback);
-    const response = await app.inject({ method: 'GET', url: `${callback.pathname}${callback.search}`, headers: { cookie } });
+    const response = await on.inject({ method: 'GET', url: `${callback.pathname}${callback.search}`, headers: { cookie } });
     return { authorize, start, response, callback, cookie };
   }
   const newPerson = (overrides: Record<string, unknown> = {}) => {
@@ -68,7 +74,7 @@ t.test('signing in with an OpenID Connect provider', async (t) => {
   };
   const accountCount = async () => Number((await db.pool.query(`select count(*) from streams where stream_type = 'account'`)).rows[0].count);
 
-  t.test('the redirect carries PKCE (S256), state and nonce, and sets HttpOnly cookies', async (t) => {
+  t.test('the redirect carries PKCE (S256), state and nonce, and sets signed, HttpOnly __Host- cookies', async (t) => {
     const { authorize, start } = await roundTrip();
     t.equal(authorize.origin, issuer);
     t.match(Object.fromEntries(authorize.searchParams), {
@@ -81,7 +87,30 @@ t.test('signing in with an OpenID Connect provider', async (t) => {
       nonce: /^[\w-]{43}$/,
       redirect_uri: 'http://127.0.0.1:3000/api/v1/auth/oidc/callback',
     });
-    t.ok(start.cookies.every((c) => c.httpOnly && c.path === '/api/v1/auth/oidc'));
+    t.same(start.cookies.map((c) => c.name).sort(), ['__Host-oauth2-code-verifier', '__Host-oauth2-redirect-state']);
+    for (const c of start.cookies) t.match(c, { httpOnly: true, secure: true, path: '/', domain: undefined }, `${c.name}: what __Host- requires`);
+    const state = authorize.searchParams.get('state')!;
+    const stateCookie = start.cookies.find((c) => c.name === '__Host-oauth2-redirect-state')!;
+    t.ok(stateCookie.value.startsWith(`${state}.`) && stateCookie.value.length > state.length + 20, 'the state cookie carries a signature');
+  });
+
+  t.test('state and verifier cookies without a valid signature are refused', async (t) => {
+    newPerson();
+    const before = await accountCount();
+    // The provider's code is good: only the cookies' missing signatures can refuse this callback.
+    let callback!: URL;
+    const { cookie } = await roundTrip((url) => {
+      callback = new URL(url);
+      url.searchParams.set('state', 'not this one');
+    });
+    const unsigned = cookie.replace(/=([^;]*)\.[^.;]+(;|$)/g, '=$1$2');
+    t.not(unsigned, cookie);
+    const response = await app.inject({ method: 'GET', url: `${callback.pathname}${callback.search}`, headers: { cookie: unsigned } });
+    t.equal(response.statusCode, 401);
+    t.match(json(response), { detail: /state or code/ });
+    t.equal(await accountCount(), before);
+    const signed = await app.inject({ method: 'GET', url: `${callback.pathname}${callback.search}`, headers: { cookie } });
+    t.equal(signed.statusCode, 200, 'the same callback with the signed cookies signs in');
   });
 
   t.test('a first sign-in creates a patient account with its record, and the link is an event', async (t) => {
@@ -139,6 +168,85 @@ t.test('signing in with an OpenID Connect provider', async (t) => {
     const { callback } = await roundTrip((url) => url.searchParams.set('code', 'spent'));
     const response = await app.inject({ method: 'GET', url: `${callback.pathname}${callback.search}` });
     t.equal(response.statusCode, 401);
+  });
+
+  for (const [claim, value] of [
+    ['sub', `subject-${'x'.repeat(250)}`],
+    ['email', `${'k'.repeat(250)}@example.org`],
+    ['given_name', 'K'.repeat(101)],
+    ['family_name', 'J'.repeat(101)],
+    ['name', 'N'.repeat(101)],
+    ['email', 42],
+  ] as const) {
+    t.test(`a ${typeof value === 'string' ? 'too long' : 'non-string'} ${claim} claim from the provider is refused by name, and creates nothing`, async (t) => {
+      newPerson({ [claim]: value });
+      const before = await accountCount();
+      const { response } = await roundTrip();
+      t.equal(response.statusCode, 401);
+      t.match(json(response), { type: 'https://pams.dev/problems/oidc-sign-in-failed', detail: new RegExp(`claim ${claim} must be a string of at most \\d+ characters`) });
+      t.equal(await accountCount(), before);
+    });
+  }
+
+  t.test('with OIDC_APP_REDIRECT, the app gets a one-time code for the tokens', async (t) => {
+    let offsetMs = 0;
+    const withApp = await appWith({ OIDC_APP_REDIRECT: 'https://app.example.org/signed-in?from=oidc' }, () => new Date(Date.now() + offsetMs));
+    const codeOfSignIn = async () => {
+      const { response } = await roundTrip(undefined, withApp);
+      if (response.statusCode !== 302) throw new Error(`callback answered ${response.statusCode} ${response.body}`);
+      return new URL(response.headers.location as string).searchParams.get('code')!;
+    };
+    const exchange = (payload: object) => withApp.inject({ method: 'POST', url: '/api/v1/auth/oidc/exchange', payload });
+
+    t.test('the callback sends the browser to the app with a code, and no token travels in the URL', async (t) => {
+      const { email } = newPerson();
+      const { response } = await roundTrip(undefined, withApp);
+      t.equal(response.statusCode, 302);
+      const location = new URL(response.headers.location as string);
+      t.equal(`${location.origin}${location.pathname}`, 'https://app.example.org/signed-in');
+      t.same([...location.searchParams.keys()].sort(), ['code', 'from'], 'the app’s own parameters are kept');
+      t.match(location.searchParams.get('code'), /^[\w-]{43}$/);
+      t.notMatch(response.body, /eyJ/, 'no token in the answer either');
+      const tokens = await exchange({ code: location.searchParams.get('code')! });
+      t.equal(tokens.statusCode, 200);
+      t.match(json(tokens), { accessToken: String, refreshToken: String, tokenType: 'Bearer', expiresIn: Number });
+      const me = json(await withApp.inject({ method: 'GET', url: '/api/v1/users/me', headers: bearer(json(tokens).accessToken) }));
+      t.equal(me.email, email);
+    });
+
+    t.test('a code works once', async (t) => {
+      newPerson();
+      const code = await codeOfSignIn();
+      t.equal((await exchange({ code })).statusCode, 200);
+      const again = await exchange({ code });
+      t.equal(again.statusCode, 401);
+      t.match(json(again), { type: 'https://pams.dev/problems/oidc-sign-in-failed', detail: /already used or has expired/ });
+    });
+
+    t.test('a code expires a minute after the sign-in', async (t) => {
+      newPerson();
+      const code = await codeOfSignIn();
+      offsetMs = 61_000;
+      t.teardown(() => {
+        offsetMs = 0;
+      });
+      t.equal((await exchange({ code })).statusCode, 401);
+    });
+
+    t.test('only the digest of a code is stored', async (t) => {
+      newPerson();
+      const code = await codeOfSignIn();
+      const stored = (await db.pool.query('select code_hash from oidc_sign_in_codes')).rows.map((row) => row.code_hash);
+      t.ok(stored.includes(createHash('sha256').update(code).digest('base64url')));
+      t.notOk(stored.includes(code));
+    });
+
+    t.test('an unknown code is refused, and a body without one names the field', async (t) => {
+      t.equal((await exchange({ code: 'not-a-code' })).statusCode, 401);
+      const missing = await exchange({});
+      t.equal(missing.statusCode, 400);
+      t.match(json(missing), { errors: [{ field: 'code' }] });
+    });
   });
 
   for (const [name, spoiler, reason] of [
