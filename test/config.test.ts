@@ -16,6 +16,16 @@ t.test('configuration from the environment', async (t) => {
     t.equal(config.RECENT_STATES_PER_DECIDER, 5000);
   });
 
+  t.test('tokens name their audience, and sessions have a maximum age and a reuse grace window, by default', async (t) => {
+    const config = loadConfig({});
+    t.same(
+      [config.JWT_AUDIENCE, config.SESSION_MAX_AGE_SECONDS, config.REFRESH_REUSE_GRACE_SECONDS, config.OIDC_APP_REDIRECT],
+      ['pams-api', 2_592_000, 10, undefined],
+    );
+    t.throws(() => loadConfig({ OIDC_APP_REDIRECT: 'javascript:alert(1)' }), { message: /OIDC_APP_REDIRECT/ });
+    t.throws(() => loadConfig({ REFRESH_REUSE_GRACE_SECONDS: '3600' }), { message: /REFRESH_REUSE_GRACE_SECONDS/ });
+  });
+
   t.test('a malformed value stops the process with the variable named', async (t) => {
     const error = t.throws(() => loadConfig({ EMBEDDED_PG_PORT: 'fifty' }), { message: /EMBEDDED_PG_PORT: must be integer/ });
     t.ok(error instanceof ConfigError);
