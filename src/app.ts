@@ -11,7 +11,7 @@ import { installAuthentication } from './auth/tokens.js';
 import { healthRoutes } from './health/routes.js';
 import { ANONYMOUS } from './http/actor.js';
 import type { AppDeps } from './http/deps.js';
-import { installProblemHandlers } from './http/problem.js';
+import { frameworkErrorHandler, installProblemHandlers } from './http/problem.js';
 import { validatorCompiler } from './http/validation.js';
 import { loggerOptions, requestLoggerFactory } from './logger.js';
 import { patientCommandRoutes } from './patients/routes.js';
@@ -43,6 +43,7 @@ export async function buildApp(deps: AppDeps & { kysely: Kysely<Database> }, opt
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     return503OnClosing: true,
+    frameworkErrors: frameworkErrorHandler,
     childLoggerFactory: requestLoggerFactory,
   }).withTypeProvider<TypeBoxTypeProvider>();
 

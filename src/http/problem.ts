@@ -20,11 +20,29 @@ function send(reply: FastifyReply, request: FastifyRequest, error: AppError) {
     });
 }
 
+// Fastify's own client errors (malformed JSON, wrong content type, body too large, a path
+// segment longer than maxParamLength), named like ours.
+const CLIENT_ERRORS: Record<number, { slug: string; title: string }> = {
+  413: { slug: 'body-too-large', title: 'Body too large' },
+  414: { slug: 'uri-too-long', title: 'URI too long' },
+  415: { slug: 'unsupported-media-type', title: 'Unsupported media type' },
+};
+
+function clientError(error: FastifyError, status: number): AppError {
+  const { slug, title } = CLIENT_ERRORS[status] ?? { slug: 'bad-request', title: 'Bad request' };
+  // Fastify quotes the whole path here; ours is in `instance` already.
+  const detail = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A segment of the path is too long.' : error.message;
+  return new AppError(status, slug, title, detail);
+}
+
 /** Every error leaves as RFC 9457 problem+json; a 5xx says nothing of its cause. */
 export function installProblemHandlers(app: FastifyInstance<any, any, any, any, any>) {
+  const methods = new Set<string>();
   // Any route can fail, and then answers as below: document that on routes that list no errors
   // of their own (health), so that every route in /openapi.json shows its problem response.
   app.addHook('onRoute', (route) => {
+    // A CORS preflight route answers OPTIONS on every path; it says nothing of what a path allows.
+    for (const method of [route.method].flat()) if (method !== 'OPTIONS') methods.add(method);
     const response = route.schema?.response as Record<string, unknown> | undefined;
     if (route.schema?.hide || response?.['500']) return;
     route.schema = { ...route.schema, response: { ...response, ...problems() } };
@@ -35,10 +53,7 @@ export function installProblemHandlers(app: FastifyInstance<any, any, any, any, 
       return send(reply, request, invalid(fieldErrors(error.validation as never, error.validationContext ?? 'body')));
     }
     const status = error.statusCode ?? 500;
-    if (status >= 400 && status < 500) {
-      // Fastify's own client errors: malformed JSON, wrong content type, body too large.
-      return send(reply, request, new AppError(status, 'bad-request', 'Bad request', error.message));
-    }
+    if (status >= 400 && status < 500) return send(reply, request, clientError(error, status));
     request.log.error({ err: error }, 'request failed');
     return send(
       reply,
@@ -47,8 +62,25 @@ export function installProblemHandlers(app: FastifyInstance<any, any, any, any, 
     );
   });
 
-  // An attacker could probe for valid URLs; the answer is the same for every unknown one.
-  app.setNotFoundHandler((request, reply) =>
-    send(reply, request, new AppError(404, 'not-found', 'Not found', `No route ${request.method} ${request.url.split('?')[0]}.`)),
-  );
+  // An attacker could probe for valid URLs; the answer is the same for every unknown one. A known
+  // path asked with another method says which it allows: the OpenAPI document tells as much.
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    const allowed = [...methods].filter((method) => app.findRoute({ method, url: path }) !== null);
+    if (allowed.length > 0) {
+      return send(
+        reply,
+        request,
+        new AppError(405, 'method-not-allowed', 'Method not allowed', `${path} answers ${allowed.join(', ')}, not ${request.method}.`, {}, {
+          allow: allowed.join(', '),
+        }),
+      );
+    }
+    return send(reply, request, new AppError(404, 'not-found', 'Not found', `No route ${request.method} ${path}.`));
+  });
+}
+
+/** Fastify's errors raised before routing (a malformed or overlong path) as problems too. */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  return send(reply, request, clientError(error, error.statusCode ?? 400));
 }
