@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, invalid } from '../errors.js';
+import { outageProblem } from './outage.js';
 import { problems } from './schemas.js';
 import { fieldErrors } from './validation.js';
 
@@ -54,6 +55,11 @@ export function installProblemHandlers(app: FastifyInstance<any, any, any, any, 
     }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) return send(reply, request, clientError(error, status));
+    const outage = outageProblem(error, request.method);
+    if (outage) {
+      request.log.warn({ err: error }, 'the database is unavailable');
+      return send(reply, request, outage);
+    }
     request.log.error({ err: error }, 'request failed');
     return send(
       reply,
