@@ -1,8 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, invalid } from '../errors.js';
+import { AppError } from '../errors.js';
 import { outageProblem } from './outage.js';
 import { problems } from './schemas.js';
-import { fieldErrors } from './validation.js';
+import { validationError } from './validation.js';
 
 export const PROBLEM_TYPE_BASE = 'https://pams.dev/problems/';
 
@@ -51,7 +51,7 @@ export function installProblemHandlers(app: FastifyInstance<any, any, any, any, 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof AppError) return send(reply, request, error);
     if (error.validation) {
-      return send(reply, request, invalid(fieldErrors(error.validation as never, error.validationContext ?? 'body')));
+      return send(reply, request, validationError(error.validation as never, error.validationContext ?? 'body'));
     }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) return send(reply, request, clientError(error, status));

@@ -1,7 +1,7 @@
 import { Ajv, type ErrorObject, type Options } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
-import type { FieldError } from '../errors.js';
+import { invalid, type AppError, type FieldError } from '../errors.js';
 
 const common: Options = {
   allErrors: true, // report every offending field, not just the first
@@ -42,20 +42,33 @@ function messageOf(error: ErrorObject): string {
   return error.message ?? 'is invalid';
 }
 
+// A body of thousands of unknown fields must not come back as thousands of errors: the answer
+// would be as large as the request, and no client reads past the first few.
+export const MAX_FIELD_ERRORS = 20;
+
 /** Ajv's errors as one entry per offending field, in words a client developer can act on. */
-export function fieldErrors(errors: ErrorObject[], context: string): FieldError[] {
+function fieldErrors(errors: ErrorObject[], context: string): { listed: FieldError[]; more: boolean } {
   const location = LOCATION[context] ?? context;
   // "must be null" and "must match a schema in anyOf" only restate that a nullable field was wrong.
   const meaningful = errors.filter(
     (error) => !(error.keyword === 'type' && error.params.type === 'null') && error.keyword !== 'anyOf',
   );
   const seen = new Set<string>();
-  const result: FieldError[] = [];
+  const listed: FieldError[] = [];
   for (const error of meaningful.length > 0 ? meaningful : errors) {
     const entry = { in: location, field: fieldOf(error), message: messageOf(error) };
     const id = `${entry.field}\u0000${entry.message}`;
-    if (!seen.has(id)) result.push(entry);
+    if (seen.has(id)) continue;
+    if (listed.length === MAX_FIELD_ERRORS) return { listed, more: true };
+    listed.push(entry);
     seen.add(id);
   }
-  return result;
+  return { listed, more: false };
+}
+
+/** The 400 for a request that failed its schema: the first MAX_FIELD_ERRORS offending fields. */
+export function validationError(errors: ErrorObject[], context: string): AppError {
+  const { listed, more } = fieldErrors(errors, context);
+  const detail = listed.map((e) => `${e.field}: ${e.message}`).join('; ');
+  return invalid(listed, more ? `${detail}; and more (only the first ${MAX_FIELD_ERRORS} are listed)` : detail);
 }
