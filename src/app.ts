@@ -12,6 +12,7 @@ import { healthRoutes } from './health/routes.js';
 import { ANONYMOUS } from './http/actor.js';
 import type { AppDeps } from './http/deps.js';
 import { frameworkErrorHandler, installProblemHandlers } from './http/problem.js';
+import { installSecurityHeaders } from './http/security-headers.js';
 import { validatorCompiler } from './http/validation.js';
 import { loggerOptions, requestLoggerFactory } from './logger.js';
 import { patientCommandRoutes } from './patients/routes.js';
@@ -49,6 +50,7 @@ export async function buildApp(deps: AppDeps & { kysely: Kysely<Database> }, opt
 
   app.setValidatorCompiler(validatorCompiler);
   installProblemHandlers(app);
+  await installSecurityHeaders(app, { https: deps.config.APP_BASE_URL.startsWith('https://') });
   app.decorateRequest('actor', null as never);
   app.addHook('onRequest', async (request) => {
     request.actor = ANONYMOUS;

@@ -30,11 +30,14 @@ export interface TestApp {
 
 export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-000';
 
-export async function createTestApp(t: Teardown, options: { now?: () => Date; consistencyTimeoutMs?: number } = {}): Promise<TestApp> {
+export async function createTestApp(
+  t: Teardown,
+  options: { now?: () => Date; consistencyTimeoutMs?: number; env?: Record<string, string> } = {},
+): Promise<TestApp> {
   const db = await createTestDatabase(t);
   const config = {
     // The cheapest password hashing config allows: tests sign up and in by the hundred.
-    ...loadConfig({ JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'silent', PASSWORD_HASH_COST: '10' }),
+    ...loadConfig({ JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'silent', PASSWORD_HASH_COST: '10', ...options.env }),
     CONSISTENCY_TIMEOUT_MS: options.consistencyTimeoutMs ?? 200,
   };
   const app = await buildApp(
