@@ -11,6 +11,7 @@ import { installAuthentication } from './auth/tokens.js';
 import { healthRoutes } from './health/routes.js';
 import { ANONYMOUS } from './http/actor.js';
 import type { AppDeps } from './http/deps.js';
+import { installCors } from './http/cors.js';
 import { frameworkErrorHandler, installProblemHandlers } from './http/problem.js';
 import { installSecurityHeaders } from './http/security-headers.js';
 import { validatorCompiler } from './http/validation.js';
@@ -23,7 +24,7 @@ import { practitionerRoutes } from './practitioners/routes.js';
 import { createRevocationList } from './sessions/revocations.js';
 import { sessionRoutes } from './sessions/routes.js';
 import { oidcCodeExchangeRoutes, oidcRoutes } from './oidc/routes.js';
-import { oidcSettings } from './config.js';
+import { corsOrigins, oidcSettings } from './config.js';
 import { isUuid } from './ids.js';
 
 export interface BuildAppOptions {
@@ -51,6 +52,7 @@ export async function buildApp(deps: AppDeps & { kysely: Kysely<Database> }, opt
   app.setValidatorCompiler(validatorCompiler);
   installProblemHandlers(app);
   await installSecurityHeaders(app, { https: deps.config.APP_BASE_URL.startsWith('https://') });
+  await installCors(app, corsOrigins(deps.config));
   app.decorateRequest('actor', null as never);
   app.addHook('onRequest', async (request) => {
     request.actor = ANONYMOUS;

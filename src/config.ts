@@ -45,6 +45,8 @@ const Environment = Type.Object({
   MAIL_FROM: Type.String({ default: 'PAMS <no-reply@pams.invalid>' }),
   // Where the links in mail point: the web app that turns them into API calls.
   APP_BASE_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:3000' }),
+  // Browser apps on these origins may call the API (exact origins, comma-separated); none by default.
+  CORS_ORIGINS: Type.Optional(Type.String({ pattern: '^\\s*https?://[^/,\\s]+(\\s*,\\s*https?://[^/,\\s]+)*\\s*$' })),
   // Sign-in with an OpenID Connect provider; all four or none.
   OIDC_ISSUER: Type.Optional(Type.String({ pattern: '^https?://' })),
   OIDC_CLIENT_ID: Type.Optional(Type.String({ minLength: 1 })),
@@ -66,6 +68,9 @@ export function oidcSettings(config: Config) {
   const { OIDC_ISSUER: issuer, OIDC_CLIENT_ID: clientId, OIDC_CLIENT_SECRET: clientSecret, OIDC_REDIRECT_URI: redirectUri } = config;
   return issuer && clientId && clientSecret && redirectUri ? { issuer, clientId, clientSecret, redirectUri } : undefined;
 }
+
+/** The origins allowed to call the API from a browser. */
+export const corsOrigins = (config: Config): string[] => config.CORS_ORIGINS?.split(',').map((origin) => origin.trim()) ?? [];
 
 /** The only reader of process.env. Fails fast on anything malformed instead of limping on with a guess. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {

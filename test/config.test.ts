@@ -1,5 +1,5 @@
 import t from 'tap';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, corsOrigins, loadConfig } from '../src/config.js';
 
 t.test('configuration from the environment', async (t) => {
   t.test('numbers arrive as text and are read as numbers, every one of them', async (t) => {
@@ -29,5 +29,18 @@ t.test('configuration from the environment', async (t) => {
   t.test('a malformed value stops the process with the variable named', async (t) => {
     const error = t.throws(() => loadConfig({ EMBEDDED_PG_PORT: 'fifty' }), { message: /EMBEDDED_PG_PORT: must be integer/ });
     t.ok(error instanceof ConfigError);
+  });
+});
+
+t.test('CORS_ORIGINS', async (t) => {
+  t.test('is a comma-separated list of exact origins, none by default', async (t) => {
+    t.same(corsOrigins(loadConfig({})), []);
+    t.same(corsOrigins(loadConfig({ CORS_ORIGINS: 'https://a.example.org, http://localhost:5173' })), ['https://a.example.org', 'http://localhost:5173']);
+  });
+
+  t.test('refuses what is not an origin: a path, a wildcard, a missing scheme', async (t) => {
+    for (const value of ['https://a.example.org/app', '*', 'a.example.org', 'https://a.example.org,']) {
+      t.throws(() => loadConfig({ CORS_ORIGINS: value }), { message: /CORS_ORIGINS/ }, value);
+    }
   });
 });
