@@ -45,6 +45,9 @@ const Environment = Type.Object({
   MAIL_FROM: Type.String({ default: 'PAMS <no-reply@pams.invalid>' }),
   // Where the links in mail point: the web app that turns them into API calls.
   APP_BASE_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:3000' }),
+  // Whether anyone may see, on GET /health/ready, the pending migrations and projection lag that
+  // admins read on GET /health/details; counting the lag reads up to 100,000 events per call.
+  HEALTH_DETAILS: Type.Boolean({ default: false }),
   // Browser apps on these origins may call the API (exact origins, comma-separated); none by default.
   CORS_ORIGINS: Type.Optional(Type.String({ pattern: '^\\s*https?://[^/,\\s]+(\\s*,\\s*https?://[^/,\\s]+)*\\s*$' })),
   // Sign-in with an OpenID Connect provider; all four or none.

@@ -49,7 +49,7 @@ function testConfig() {
 }
 
 /** The store, but `method` fails with `error`. */
-const storeFailing = (store: EventStore, method: 'readStream' | 'append', error: Error): EventStore => ({
+const storeFailing = (store: EventStore, method: 'readStream' | 'append' | 'countAfter', error: Error): EventStore => ({
   ...store,
   [method]: async () => {
     throw error;
@@ -97,6 +97,7 @@ t.test('the OpenAPI document', async (t) => {
     'GET /api/v1/patients/:id/history',
     'GET /health/live',
     'GET /health/ready',
+    'GET /health/details',
   ]) {
     t.ok(routes.some((route) => `${route.method} ${route.url}` === expected), `${expected} is served`);
   }
@@ -184,10 +185,17 @@ t.test('health', async (t) => {
     t.same(json(response), { status: 'live' });
   });
 
-  t.test("/health/ready shows the database, the migrations and how far behind patient_summary is, dropping to 0 once projected", async (t) => {
+  t.test('/health/ready tells anyone whether the database answers and is migrated, and nothing more', async (t) => {
+    const response = await app.inject({ method: 'GET', url: '/health/ready' });
+    t.equal(response.statusCode, 200);
+    t.same(json(response), { status: 'ready', database: true });
+  });
+
+  t.test("/health/details shows admins the migrations and how far behind patient_summary is, dropping to 0 once projected", async (t) => {
     const auth = { authorization: `Bearer ${token({ role: 'admin', id: uuid() })}` };
+    const details = async () => app.inject({ method: 'GET', url: '/health/details', headers: auth });
     await context.project();
-    const before = json(await app.inject({ method: 'GET', url: '/health/ready' }));
+    const before = json(await details());
     const start = before.projections.find((projection: { name: string }) => projection.name === 'patient_summary');
     t.match(start, { name: 'patient_summary', behind: 0 });
 
@@ -201,7 +209,7 @@ t.test('health', async (t) => {
       });
       last = json(response).position;
     }
-    const behind = await app.inject({ method: 'GET', url: '/health/ready' });
+    const behind = await details();
     t.equal(behind.statusCode, 200, 'a projection behind is lag, not unreadiness');
     const lagging = json(behind);
     t.match(lagging, { status: 'ready', database: true, pendingMigrations: [] });
@@ -211,13 +219,32 @@ t.test('health', async (t) => {
     );
 
     await context.project();
-    const caughtUp = json(await app.inject({ method: 'GET', url: '/health/ready' }));
+    const caughtUp = json(await details());
     t.match(
       caughtUp.projections.find((projection: { name: string }) => projection.name === 'patient_summary'),
       { name: 'patient_summary', position: last, behind: 0, updatedAt: String },
     );
     t.ok(caughtUp.projections.every((projection: { behind: number }) => projection.behind === 0), 'every projection caught up');
   });
+});
+
+t.test('/health/ready counts no events, however often it is called', async (t) => {
+  const db = await createTestDatabase(t);
+  const { app } = await appWith(t, db, { store: storeFailing(db.store, 'countAfter', new Error('counted the events')) });
+  for (let i = 0; i < 2; i += 1) {
+    const response = await app.inject({ method: 'GET', url: '/health/ready' });
+    t.equal(response.statusCode, 200, `call ${i + 1}`);
+    t.same(json(response), { status: 'ready', database: true });
+  }
+});
+
+t.test('with HEALTH_DETAILS=true, /health/ready shows anyone the details too', async (t) => {
+  const { app } = await createTestApp(t, { env: { HEALTH_DETAILS: 'true' } });
+  const response = await app.inject({ method: 'GET', url: '/health/ready' });
+  t.equal(response.statusCode, 200);
+  const body = json(response);
+  t.match(body, { status: 'ready', database: true, pendingMigrations: [] });
+  t.ok(body.projections.some((projection: { name: string }) => projection.name === 'patient_summary'), 'with the projections');
 });
 
 t.test('errors', async (t) => {

@@ -75,6 +75,7 @@ export const EXPECTATIONS: Record<string, Expectation> = {
   'GET /openapi.json': { allow: EVERYONE },
   'GET /health/live': { allow: EVERYONE },
   'GET /health/ready': { allow: EVERYONE },
+  'GET /health/details': { allow: ['admin'] },
 
   // The patient record. Admins write registration, demographics, status and the care team (the
   // administrative record); clinical slices to come (allergies, medications, assessments) are for
