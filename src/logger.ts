@@ -2,26 +2,65 @@ import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import type { Bindings, ChildLoggerOptions, Logger } from 'pino';
 
 // Anything that identifies a patient or unlocks an account stays out of the logs, wherever it
-// appears. Bodies are never logged; these catch the places where one might leak in anyway.
-export const REDACTED_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["idempotency-key"]',
-  'res.headers["set-cookie"]',
-  '*.password',
-  '*.newPassword',
-  '*.oldPassword',
-  '*.token',
-  '*.accessToken',
-  '*.refreshToken',
-  '*.firstName',
-  '*.lastName',
-  '*.dateOfBirth',
-  '*.phone',
-  '*.email',
-  '*.address',
-  '*.emergencyContacts',
-];
+// appears: under any of these names, at any depth, in any letter case. Bodies are never logged;
+// this catches the places where one might leak in anyway.
+const SECRET_FIELDS = new Set(
+  [
+    'authorization',
+    'cookie',
+    'set-cookie',
+    'idempotency-key',
+    'password',
+    'newPassword',
+    'oldPassword',
+    'currentPassword',
+    'token',
+    'accessToken',
+    'refreshToken',
+    'idToken',
+    'secret',
+    'firstName',
+    'lastName',
+    'dateOfBirth',
+    'phone',
+    'email',
+    'address',
+    'emergencyContacts',
+  ].map((field) => field.toLowerCase()),
+);
+const CENSOR = '[redacted]';
+// Deeper than any object we log on purpose; whatever lies beyond is left out rather than walked.
+const MAX_DEPTH = 8;
+
+const isPlain = (value: object) => {
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+};
+
+/**
+ * `value` with every secret field censored; the same object when it holds none, so a log line
+ * without secrets costs one walk and no copy. Only plain objects and arrays are walked: requests,
+ * replies and errors reach their serializers below, which pick safe fields.
+ */
+export function redact(value: unknown, depth = 0): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth > MAX_DEPTH) return CENSOR;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    value.forEach((item, index) => {
+      const redacted = redact(item, depth + 1);
+      if (redacted !== item) (copy ??= [...value])[index] = redacted;
+    });
+    return copy ?? value;
+  }
+  if (!isPlain(value)) return value;
+  let copy: Record<string, unknown> | undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const redacted = SECRET_FIELDS.has(key.toLowerCase()) ? CENSOR : redact(item, depth + 1);
+    if (redacted !== item) (copy ??= { ...value })[key] = redacted;
+  }
+  return copy ?? value;
+}
 
 function withoutQuery(url: string): string {
   const index = url.indexOf('?');
@@ -31,7 +70,7 @@ function withoutQuery(url: string): string {
 export function loggerOptions(level: string) {
   return {
     level,
-    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    formatters: { log: (object: Record<string, unknown>) => redact(object) as Record<string, unknown> },
     serializers: {
       // A search by name puts the name in the query string.
       req: (request: FastifyRequest) => ({
