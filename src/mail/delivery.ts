@@ -22,6 +22,16 @@ export interface DeliveryLog {
   warn(obj: object, msg: string): void;
 }
 
+/**
+ * What went wrong, in words that name no one: nodemailer's code, the SMTP reply code and the
+ * command refused (`EENVELOPE 550 RCPT TO`). The message is left out, since SMTP servers quote the
+ * recipient's address in their replies.
+ */
+function deliveryFailure(error: unknown): string {
+  const { name, code, responseCode, command } = error as { name?: string; code?: string; responseCode?: number; command?: string };
+  return [code ?? name ?? 'Error', responseCode, command].filter((part) => part !== undefined).join(' ');
+}
+
 const MAX_ATTEMPTS = 8;
 // 30 s, 1 min, 2 min … about an hour in all: longer than that, the links inside have expired anyway.
 const retryDelaySeconds = (attempts: number) => 30 * 2 ** (attempts - 1);
@@ -29,8 +39,8 @@ const retryDelaySeconds = (attempts: number) => 30 * 2 ** (attempts - 1);
 /**
  * Sends every due mail, one row at a time under `for update skip locked`, so several workers share
  * the outbox without sending anything twice. With no transport, mail is held for a developer to
- * read in mail_outbox. A sent body is erased: it holds a single-use link. Logs never name the
- * recipient nor quote the body.
+ * read in mail_outbox. A sent body is erased: it holds a single-use link. Logs and last_error never
+ * name the recipient nor quote the body.
  */
 export async function deliverDueMail(pool: pg.Pool, transport: MailTransport | undefined, log: DeliveryLog): Promise<number> {
   let handled = 0;
@@ -59,6 +69,7 @@ export async function deliverDueMail(pool: pg.Pool, transport: MailTransport | u
             [mail.id],
           );
         } catch (error) {
+          const failure = deliveryFailure(error);
           const attempts = mail.attempts + 1;
           const failed = attempts >= MAX_ATTEMPTS;
           await client.query(
@@ -67,9 +78,9 @@ export async function deliverDueMail(pool: pg.Pool, transport: MailTransport | u
                body = case when $4 then null else body end,
                next_attempt_at = now() + make_interval(secs => $5)
              where id = $1`,
-            [mail.id, attempts, String((error as Error).message).slice(0, 500), failed, retryDelaySeconds(attempts)],
+            [mail.id, attempts, failure, failed, retryDelaySeconds(attempts)],
           );
-          log.warn({ mailId: mail.id, attempts, err: error }, failed ? 'mail could not be delivered; giving up' : 'mail delivery failed; will retry');
+          log.warn({ mailId: mail.id, attempts, failure }, failed ? 'mail could not be delivered; giving up' : 'mail delivery failed; will retry');
         }
       }
       await client.query('commit');

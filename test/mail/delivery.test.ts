@@ -20,8 +20,9 @@ async function startSmtpServer(t: { teardown(fn: () => unknown): void }, refuse 
     disabledCommands: ['STARTTLS', 'AUTH'],
     disableReverseLookup: true,
     logger: false,
-    onRcptTo(_address, _session, callback) {
-      callback(refuse ? Object.assign(new Error('mailbox unavailable'), { responseCode: 450 }) : undefined);
+    // Real servers quote the address they refuse, as this one does.
+    onRcptTo(address, _session, callback) {
+      callback(refuse ? Object.assign(new Error(`<${address.address}>: mailbox unavailable`), { responseCode: 450 }) : undefined);
     },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
@@ -114,10 +115,10 @@ t.test('without SMTP, mail is held in the outbox for a developer, and the log li
   t.notMatch(JSON.stringify(lines), /token=|@example\.org/);
 });
 
-t.test('a refused delivery is retried later, then given up on, and its body erased', async (t) => {
+t.test('a refused delivery is retried later, then given up on, and its body erased; neither the log nor the outbox quotes the refusal, which names the recipient', async (t) => {
   const smtp = await startSmtpServer(t, true);
   const test = await createTestApp(t);
-  const { log } = quiet();
+  const { lines, log } = quiet();
   const boss = await startBoss(test.db.url);
   const worker = await startMailWorker({ boss, connectionString: test.db.url, pool: test.db.pool, smtpUrl: smtp.url, from: 'PAMS <no-reply@pams.test>', log });
   t.teardown(async () => {
@@ -134,7 +135,10 @@ t.test('a refused delivery is retried later, then given up on, and its body eras
     );
     return result.rows[0];
   });
-  t.match(failed, { status: 'pending', attempts: 1, last_error: /mailbox unavailable/, later: true, kept: true });
+  t.match(failed, { status: 'pending', attempts: 1, last_error: 'EENVELOPE 450 RCPT TO', later: true, kept: true });
+  const logged = lines.find((entry) => /will retry/.test(entry.msg));
+  t.match(logged, { obj: { attempts: 1, failure: 'EENVELOPE 450 RCPT TO' } });
+  t.notMatch(JSON.stringify(lines), new RegExp(`${fields.email}|mailbox unavailable`), 'the log quotes neither the address nor the reply');
 
   await test.db.pool.query(`update mail_outbox set attempts = 7, next_attempt_at = now() where to_address = $1`, [fields.email]);
   await worker.drain();
