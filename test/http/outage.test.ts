@@ -68,7 +68,7 @@ async function appThrough(t: Test, url: string) {
     await store.settled();
     await db.close();
   });
-  const auth = { authorization: `Bearer ${signAccessToken(app, { sub: uuid(), role: 'admin' })}` };
+  const auth = { authorization: `Bearer ${signAccessToken(app, { sub: uuid(), role: 'admin', sid: uuid() })}` };
   return { app, pool: db.pool, auth };
 }
 
@@ -77,7 +77,7 @@ async function appWithFailing(t: Test, db: TestDatabase, method: 'readStream' | 
   const failing: EventStore = { ...db.store, [method]: async () => Promise.reject(error) };
   const app = await buildApp({ config: testConfig(), pool: db.pool, kysely: db.kysely, store: failing, clock: () => new Date() }, { logger: false });
   t.teardown(() => app.close());
-  return { app, auth: { authorization: `Bearer ${signAccessToken(app, { sub: uuid(), role: 'admin' })}` } };
+  return { app, auth: { authorization: `Bearer ${signAccessToken(app, { sub: uuid(), role: 'admin', sid: uuid() })}` } };
 }
 
 const registration = () => ({ mrn: `MRN-${uuid().slice(0, 8)}`, firstName: 'Ada', lastName: 'Lovelace', dateOfBirth: '1990-02-03', sex: 'female' });
