@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError, notFound } from '../errors.js';
 import { problems } from '../http/schemas.js';
+import { isOwnRecord } from '../patients/reach.js';
 import type { Role } from './roles.js';
 
 /**
@@ -14,8 +15,8 @@ export type Access =
       roles: readonly Role[];
       /**
        * The route parameter naming a patient. A patient may only name their own record (checked
-       * here, from the token); every other role's reach (a practitioner's care team) is checked
-       * where the record is read: by the decider's `reaches` for commands, in the SQL for queries.
+       * here, from the token, with the reach rule's `isOwnRecord`); every other role's reach (a
+       * practitioner's care team) is checked where the record is read (src/patients/reach.ts).
        * Out of reach answers 404, as if the record did not exist.
        */
       patientParam?: string;
@@ -99,7 +100,7 @@ export function installAccessControl(app: FastifyInstance<any, any, any, any, an
     if (access.patientParam && request.actor.role === 'patient') {
       const patientId = (request.params as Record<string, string>)[access.patientParam];
       // 404, not 403: a patient must not even learn that another patient's record exists.
-      if (!patientId || patientId.toLowerCase() !== request.actor.patientId?.toLowerCase()) throw notFound(`No patient with id ${patientId}.`);
+      if (!patientId || !isOwnRecord(request.actor, patientId)) throw notFound(`No patient with id ${patientId}.`);
     }
   });
   // Field rules need the parsed body, so they run once it is validated, still before the handler.

@@ -127,7 +127,7 @@ export const patientDecider: Decider<PatientCommand, PatientEvent, PatientState>
   initialState,
   evolve,
   decide,
-  reaches: reachesPatient,
+  reaches: (actor, state) => reachesPatient(actor, state.status === 'unregistered' ? undefined : state),
   snapshotName: 'patient-v1',
   uniqueClaims: (events) => ({
     claims: events.flatMap((event) =>

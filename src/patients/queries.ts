@@ -15,8 +15,7 @@ import { patientSummary, type PatientSummaryRow } from '../../projections/patien
 import { patientDecider } from './decider.js';
 import { PATIENT_STREAM, type PatientEvent } from './events.js';
 import { CareTeamMember, Patient, PatientParams } from './schemas.js';
-import { reachesPatient } from './reach.js';
-import { withinReach } from './within-reach.js';
+import { reachesPatient, withinReach } from './reach.js';
 import { isUuid } from '../ids.js';
 
 const TAGS = ['patients'];
@@ -70,7 +69,7 @@ export interface PatientFilter {
 /** One keyset page, of the patients `actor` reaches, in the list's stable order (family name, given name, id). */
 export async function listPatients(db: Kysely<Database>, filter: PatientFilter, actor: Actor) {
   const after = parseListCursor(filter.cursor);
-  let query = db.selectFrom('patient_summary').selectAll().where(withinReach(actor));
+  let query = db.selectFrom('patient_summary').selectAll().where(withinReach(actor, 'patient_summary.patient_id'));
   const search = filter.search?.trim().toLowerCase().replace(/\s+/g, ' ');
   if (search) {
     const [first, ...rest] = search.split(' ');
@@ -154,7 +153,7 @@ export function patientQueryRoutes({ kysely, pool, store, config }: AppDeps & { 
     }
   };
 
-  // Who reaches a record is part of the query's shape (within-reach.ts): one statement per role.
+  // Who reaches a record is part of the query's shape (withinReach): one statement per role.
   const readPatientAs = new Map(
     ROLES.map((role) => [
       role,
@@ -163,7 +162,7 @@ export function patientQueryRoutes({ kysely, pool, store, config }: AppDeps & { 
           .selectFrom('patient_summary')
           .select(patientSummary.columns)
           .where('patient_id', '=', by.id)
-          .where(withinReach({ id: null, role, patientId: by.patientId, practitionerId: by.practitionerId })),
+          .where(withinReach({ id: null, role, patientId: by.patientId, practitionerId: by.practitionerId }, 'patient_summary.patient_id')),
       ),
     ]),
   );
@@ -251,7 +250,9 @@ export function patientQueryRoutes({ kysely, pool, store, config }: AppDeps & { 
         const state = events[0]?.streamType === PATIENT_STREAM
           ? events.reduce((current, event) => patientDecider.evolve(current, event as PatientEvent), patientDecider.initialState())
           : patientDecider.initialState();
-        if (!reachesPatient(request.actor, state)) throw notFound(`No patient with id ${request.params.id}.`);
+        if (!reachesPatient(request.actor, state.status === 'unregistered' ? undefined : state)) {
+          throw notFound(`No patient with id ${request.params.id}.`);
+        }
         const rest = events.filter((event) => event.streamVersion > afterVersion);
         const page = rest.slice(0, limit);
         return {
@@ -279,7 +280,7 @@ export function patientQueryRoutes({ kysely, pool, store, config }: AppDeps & { 
           .selectFrom('patient_summary')
           .select('patient_id')
           .where('patient_id', '=', request.params.id)
-          .where(withinReach(request.actor))
+          .where(withinReach(request.actor, 'patient_summary.patient_id'))
           .executeTakeFirst();
         if (!patient) throw notFound(`No patient with id ${request.params.id}.`);
         const members = await kysely

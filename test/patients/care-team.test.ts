@@ -117,26 +117,3 @@ t.test('the care team in the state', async (t) => {
     careTeam: [drBello],
   });
 });
-
-t.test('who reaches a patient record', async (t) => {
-  const reaches = patientDecider.reaches!;
-  const state = stateAfter(registered, assigned(drOkafor));
-  const cases: Array<[string, Parameters<typeof reaches>[0], boolean]> = [
-    ['the patient themselves', { id: 'a1', role: 'patient', patientId }, true],
-    ['another patient', { id: 'a2', role: 'patient', patientId: drBello }, false],
-    ['a patient account without a record', { id: 'a3', role: 'patient' }, false],
-    ['a practitioner on the care team', { id: 'a4', role: 'practitioner', practitionerId: drOkafor }, true],
-    ['a practitioner not on the care team', { id: 'a5', role: 'practitioner', practitionerId: drBello }, false],
-    ['a practitioner account without a profile', { id: 'a6', role: 'practitioner' }, false],
-    ['an admin', { id: 'a7', role: 'admin' }, true],
-    ['an auditor', { id: 'a8', role: 'auditor' }, true],
-    ['an anonymous caller', { id: null, role: 'anonymous' }, false],
-    ['a role this code does not know', { id: 'a9', role: 'superuser' }, false],
-  ];
-  for (const [who, actor, expected] of cases) t.equal(reaches(actor, state), expected, who);
-  t.notOk(reaches({ id: 'a7', role: 'admin' }, stateAfter()), 'nobody reaches a record that does not exist');
-  t.notOk(
-    reaches({ id: 'a4', role: 'practitioner', practitionerId: drOkafor }, stateAfter(registered, assigned(drOkafor), unassigned(drOkafor))),
-    'a practitioner removed from the team no longer reaches the record',
-  );
-});
