@@ -1,18 +1,14 @@
+import { foldStream } from '../event-store/fold-stream.js';
 import type { EventStore } from '../event-store/store.js';
 import type { Queryable } from '../event-store/types.js';
 import { accountDecider, type Account } from './decider.js';
-import { ACCOUNT_STREAM, CLAIM_SCOPES, emailKey, usernameKey, type AccountEvent } from './events.js';
+import { CLAIM_SCOPES, emailKey, usernameKey } from './events.js';
 
-/** The account as its stream says now (not a projection: sign-in must see a deactivation at once). */
+/** The account as its whole stream says now (not a projection: sign-in must see a deactivation at once). */
 export async function readAccount(store: EventStore, accountId: string, on?: Queryable) {
-  const history = await store.readStream(accountId, 0, 10_000, on);
-  const tip = history.at(-1);
-  if (!tip || history[0]!.streamType !== ACCOUNT_STREAM) return undefined;
-  const state = history.reduce(
-    (current, event) => accountDecider.evolve(current, event as unknown as AccountEvent),
-    accountDecider.initialState(),
-  );
-  return state.status === 'none' ? undefined : { account: state, version: tip.streamVersion, position: tip.position };
+  const read = await foldStream(store, accountDecider, accountId, on);
+  if (read.stream !== 'folded' || read.state.status === 'none') return undefined;
+  return { account: read.state, version: read.version, position: read.position };
 }
 
 export async function loadAccount(store: EventStore, accountId: string, on?: Queryable): Promise<Account | undefined> {

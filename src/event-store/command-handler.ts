@@ -3,6 +3,7 @@ import type { Actor } from '../http/actor.js';
 import { conflict, invalid, notFound, preconditionFailed, type AppError } from '../errors.js';
 import { ConcurrencyConflict } from './errors.js';
 import { isRejection, type Decider, type Rejection } from './decider.js';
+import { foldStream } from './fold-stream.js';
 import type { FoldedState } from './recent-states.js';
 import { snapshotDue } from './snapshots.js';
 import type { EventStore } from './store.js';
@@ -128,14 +129,10 @@ async function readAndFold<Command, Event extends DomainEvent, State>(
   streamId: string,
   on?: Queryable,
 ): Promise<FoldedState<State> | undefined> {
-  const { snapshot, events, last } = await store.readStreamToFold(streamId, decider.snapshotName, on);
-  if (!last) return undefined;
-  if (last.streamType !== decider.streamType) throw missing(decider, streamId);
-  const state = events.reduce(
-    (current, event) => decider.evolve(current, event as Event),
-    snapshot ? (snapshot.state as State) : decider.initialState(),
-  );
-  const folded = { state, version: last.version, position: last.position, sinceSnapshot: events.length };
+  const read = await foldStream(store, decider, streamId, on);
+  if (read.stream === 'none') return undefined;
+  if (read.stream === 'of another type') throw missing(decider, streamId);
+  const { stream, ...folded } = read;
   if (!on) store.recentStates.remember(decider, streamId, folded);
   return folded;
 }

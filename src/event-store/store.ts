@@ -119,13 +119,17 @@ export function createEventStore(pool: pg.Pool, options: EventStoreOptions = {})
       });
     },
 
-    /** Reads through `on` when given: inside a transaction, its own uncommitted appends are seen. */
-    async readStream(streamId: string, afterVersion = 0, limit = 10_000, on: Queryable = pool): Promise<StoredEvent[]> {
+    /**
+     * The stream's events after `afterVersion`, with their metadata: to its end, unless `limit` asks
+     * for a page. Reads through `on` when given: inside a transaction, its own uncommitted appends are seen.
+     */
+    async readStream(streamId: string, afterVersion = 0, limit?: number, on: Queryable = pool): Promise<StoredEvent[]> {
       const result = await on.query<EventRow>({
         name: 'pams_read_stream',
+        // LIMIT NULL is no limit at all.
         text: `select ${EVENT_COLUMNS} from events
                where stream_id = $1 and stream_version > $2 order by stream_version limit $3`,
-        values: [streamId, afterVersion, limit],
+        values: [streamId, afterVersion, limit ?? null],
       });
       return result.rows.map(toStoredEvent);
     },

@@ -12,8 +12,8 @@ import type { AppDeps } from '../http/deps.js';
 import { ConsistencyHeaders, decodeCursor, encodeCursor, Nullable, Page, PageQuery, problems, Uuid } from '../http/schemas.js';
 import { careTeam } from '../../projections/care-team.js';
 import { patientSummary, type PatientSummaryRow } from '../../projections/patient-summary.js';
+import { foldStream } from '../event-store/fold-stream.js';
 import { patientDecider } from './decider.js';
-import { PATIENT_STREAM, type PatientEvent } from './events.js';
 import { CareTeamMember, Patient, PatientParams } from './schemas.js';
 import { reachesPatient, withinReach } from './reach.js';
 import { isUuid } from '../ids.js';
@@ -244,20 +244,16 @@ export function patientQueryRoutes({ kysely, pool, store, config }: AppDeps & { 
         if (typeof afterVersion !== 'number' || !Number.isInteger(afterVersion) || afterVersion < 0) {
           throw invalid([{ in: 'query', field: 'cursor', message: 'is not a cursor returned by this endpoint' }]);
         }
-        // The whole stream, not just the page: who reaches the record is decided by its current
-        // care team, folded exactly as a command would fold it. One read either way.
-        const events = await store.readStream(request.params.id);
-        const state = events[0]?.streamType === PATIENT_STREAM
-          ? events.reduce((current, event) => patientDecider.evolve(current, event as PatientEvent), patientDecider.initialState())
-          : patientDecider.initialState();
-        if (!reachesPatient(request.actor, state.status === 'unregistered' ? undefined : state)) {
-          throw notFound(`No patient with id ${request.params.id}.`);
-        }
-        const rest = events.filter((event) => event.streamVersion > afterVersion);
-        const page = rest.slice(0, limit);
+        // Who reaches the record is decided on its current care team, folded as a command folds
+        // it (snapshot and every later event); then only the page asked for is read.
+        const patient = await foldStream(store, patientDecider, request.params.id);
+        const record = patient.stream === 'folded' && patient.state.status !== 'unregistered' ? patient.state : undefined;
+        if (!reachesPatient(request.actor, record)) throw notFound(`No patient with id ${request.params.id}.`);
+        const events = await store.readStream(request.params.id, afterVersion, limit + 1);
+        const page = events.slice(0, limit);
         return {
           items: page.map(toHistoryItem),
-          nextCursor: rest.length > limit ? encodeCursor(page.at(-1)!.streamVersion) : null,
+          nextCursor: events.length > limit ? encodeCursor(page.at(-1)!.streamVersion) : null,
         };
       },
     );
