@@ -75,10 +75,10 @@ export function withinReach<Table extends string, Column extends string>(actor: 
       case 'auditor':
         return filtered.lit(true);
       case 'patient':
-        return actor.patientId === undefined ? filtered.lit(false) : filtered(patientId, '=', actor.patientId);
+        return actor.patientId ? filtered(patientId, '=', actor.patientId) : filtered.lit(false);
       case 'practitioner': {
         const { practitionerId } = actor;
-        if (practitionerId === undefined) return filtered.lit(false);
+        if (!practitionerId) return filtered.lit(false);
         return filtered.exists(
           filtered
             .selectFrom('care_team')
