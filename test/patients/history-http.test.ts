@@ -66,4 +66,9 @@ t.test('a history longer than any one read', async (t) => {
     problem(t, await page(leaving.caller), 404);
     t.equal((await page(joining.caller)).statusCode, 200, 'a practitioner assigned after event 10,000 reads it');
   });
+
+  t.test('an id naming another kind of record has no history here, even for an admin', async (t) => {
+    const response = await app.inject({ method: 'GET', url: `/api/v1/patients/${joining.practitionerId}/history`, headers: as(admin) });
+    problem(t, response, 404);
+  });
 });
