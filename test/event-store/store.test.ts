@@ -442,3 +442,20 @@ t.test('a read in commit order says when committed events wait behind a transact
     inFlight.release();
   }
 });
+
+t.test('a stream is read to its end, however long, unless a page is asked for', async (t) => {
+  const db = await createTestDatabase(t);
+  const streamId = uuid();
+  const length = 10_050;
+  await db.store.append({
+    streamId,
+    streamType: 'thing',
+    expectedVersion: 0,
+    events: Array.from({ length }, (_, index) => event('ThingCounted', { count: index + 1 })),
+  });
+  const all = await db.store.readStream(streamId);
+  t.equal(all.length, length, 'every event, past the 10,000 a read once stopped at');
+  t.equal(all.at(-1)!.streamVersion, length, 'the last one last');
+  const page = await db.store.readStream(streamId, 10_000, 20);
+  t.same(page.map((stored) => stored.streamVersion), Array.from({ length: 20 }, (_, index) => 10_001 + index), 'a page: the versions after the one given');
+});
