@@ -73,7 +73,7 @@ async function appThrough(t: Test, url: string) {
 }
 
 /** The test's own app on the real database, with one store method failing with `error`. */
-async function appWithFailing(t: Test, db: TestDatabase, method: 'readStream' | 'append', error: Error) {
+async function appWithFailing(t: Test, db: TestDatabase, method: 'readStreamToFold' | 'append', error: Error) {
   const failing: EventStore = { ...db.store, [method]: async () => Promise.reject(error) };
   const app = await buildApp({ config: testConfig(), pool: db.pool, kysely: db.kysely, store: failing, clock: () => new Date() }, { logger: false });
   t.teardown(() => app.close());
@@ -137,7 +137,7 @@ t.test('errors that mean the database went away are classified by their code', a
   });
 
   t.test('a read cut off by a server shutdown (57P01) is only unavailable: a read changes nothing', async (t) => {
-    const { app, auth } = await appWithFailing(t, db, 'readStream', pgError('57P01'));
+    const { app, auth } = await appWithFailing(t, db, 'readStreamToFold', pgError('57P01'));
     const response = await app.inject({ method: 'GET', url: `/api/v1/patients/${uuid()}/history`, headers: auth });
     t.match(problem(t, response, 503), { type: /\/unavailable$/ });
     t.ok(response.headers['retry-after']);
