@@ -49,7 +49,7 @@ function testConfig() {
 }
 
 /** The store, but `method` fails with `error`. */
-const storeFailing = (store: EventStore, method: 'readStream' | 'append' | 'countAfter', error: Error): EventStore => ({
+const storeFailing = (store: EventStore, method: 'readStreamToFold' | 'append' | 'countAfter', error: Error): EventStore => ({
   ...store,
   [method]: async () => {
     throw error;
@@ -251,7 +251,7 @@ t.test('errors', async (t) => {
   t.test('a 500 reveals nothing of its cause, comes back as problem+json, and is logged for us with the request id', async (t) => {
     const db = await createTestDatabase(t);
     const secret = 'connect ECONNREFUSED 10.9.8.7:5432 user=pams_owner password=hunter2';
-    const failing = storeFailing(db.store, 'readStream', Object.assign(new Error(secret), { code: 'XX000', detail: 'Key (value)=(MRN-SECRET)' }));
+    const failing = storeFailing(db.store, 'readStreamToFold', Object.assign(new Error(secret), { code: 'XX000', detail: 'Key (value)=(MRN-SECRET)' }));
     const { app, lines, auth } = await appWith(t, db, { store: failing });
     const response = await app.inject({
       method: 'GET',
@@ -274,7 +274,7 @@ t.test('errors', async (t) => {
 
   t.test('at the warn level a request that goes well logs nothing, and a failure still carries its request id', async (t) => {
     const db = await createTestDatabase(t);
-    const failing = storeFailing(db.store, 'readStream', new Error('the database went away'));
+    const failing = storeFailing(db.store, 'readStreamToFold', new Error('the database went away'));
     const { app, lines, auth } = await appWith(t, db, { store: failing, level: 'warn' });
     const fine = await app.inject({ method: 'GET', url: '/health/live', headers: { 'x-request-id': 'req-fine' } });
     t.equal(fine.statusCode, 200);
