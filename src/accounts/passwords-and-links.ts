@@ -1,11 +1,10 @@
 import type { FastifyRequest } from 'fastify';
-import { AppError, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import { handleCommand } from '../event-store/command-handler.js';
 import { eventMetadata } from '../http/actor.js';
 import type { Transaction } from '../http/idempotency.js';
 import { revokeAllSessions } from '../sessions/refresh-tokens.js';
-import { ACCOUNT_RULE } from '../sessions/throttle-policy.js';
-import { clearFailures, recordFailure, secondsUntilAllowed } from '../sessions/throttle.js';
+import { accountKeyOf, passwordAttempt } from '../sessions/password-attempts.js';
 import { consumeAccountToken, passwordHashOf, savePasswordHash } from './credentials.js';
 import { accountDecider, type Account } from './decider.js';
 import { badField, unusableLink } from './errors.js';
@@ -31,17 +30,6 @@ const asOwner = (request: FastifyRequest, account: Account) => ({
   actorId: account.accountId,
   actorRole: account.role ?? 'anonymous',
 });
-
-export function tooManyAttempts(retryAfterSeconds: number) {
-  return new AppError(
-    429,
-    'too-many-attempts',
-    'Too many attempts',
-    `Too many failed attempts; try again in ${retryAfterSeconds} seconds.`,
-    {},
-    { 'retry-after': String(retryAfterSeconds) },
-  );
-}
 
 /** Follows a verification link: uses it up and records EmailVerified, in one transaction. */
 export async function verifyEmail(
@@ -114,15 +102,11 @@ export async function changePassword(deps: AccountDeps, request: FastifyRequest,
   const accountId = request.actor.id!;
   const account = await loadAccount(store, accountId);
   if (!account) throw notFound('No such account.');
-  const throttleKey = `account:${accountId}`;
-  const wait = await secondsUntilAllowed(pool, [throttleKey], now);
-  if (wait > 0) throw tooManyAttempts(wait);
-  const current = await passwordHashOf(pool, accountId);
-  if (!current || !(await verifyPassword(oldPassword, current))) {
-    await recordFailure(pool, throttleKey, ACCOUNT_RULE, now);
-    throw badField('oldPassword', 'is not your current password');
-  }
-  await clearFailures(pool, throttleKey);
+  const proven = await passwordAttempt(deps, { address: request.ip, accountKey: accountKeyOf(accountId), now }, async () => {
+    const current = await passwordHashOf(pool, accountId);
+    return current !== undefined && (await verifyPassword(oldPassword, current));
+  });
+  if (!proven) throw badField('oldPassword', 'is not your current password');
   if (newPassword === oldPassword) throw badField('newPassword', 'must differ from the current password');
   const weak = passwordProblem(newPassword, account);
   if (weak) throw badField('newPassword', weak);

@@ -1,16 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError } from '../errors.js';
 import { digest, newSecret, passwordHashOf } from '../accounts/credentials.js';
+import type { Account } from '../accounts/decider.js';
 import { claimOfSignInName, loadAccount } from '../accounts/lookup.js';
-import { tooManyAttempts } from '../accounts/passwords-and-links.js';
 import { decoyHash, verifyPassword } from '../accounts/passwords.js';
 import type { AccountDeps } from '../accounts/routes.js';
 import { problems } from '../http/schemas.js';
 import { familyOf, presentRefreshToken, replaceRefreshToken, revokeFamily } from './refresh-tokens.js';
 import { LoginBody, RefreshBody, TokenPair } from './schemas.js';
 import { accessTokenFor, hasRole, openSession, sessionSettings, tokenResponse } from './sessions.js';
-import { ACCOUNT_RULE, ADDRESS_RULE } from './throttle-policy.js';
-import { clearFailures, recordFailure, secondsUntilAllowed } from './throttle.js';
+import { accountKeyOf, passwordAttempt } from './password-attempts.js';
 
 const TAGS = ['auth'];
 
@@ -45,21 +44,16 @@ export function sessionRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
         const claim = claimOfSignInName(request.body.username);
         const accountId = await store.claimHolder(claim.scope, claim.value);
         // A name that matches no account is throttled under its own key, exactly like an account.
-        const nameKey = accountId ? `account:${accountId}` : `name:${digest(`${claim.scope} ${claim.value}`)}`;
-        const addressKey = `address:${request.ip}`;
-        const wait = await secondsUntilAllowed(pool, [nameKey, addressKey], now);
-        if (wait > 0) throw tooManyAttempts(wait);
-
-        const account = accountId ? await loadAccount(store, accountId) : undefined;
-        const hash = account ? await passwordHashOf(pool, account.accountId) : undefined;
-        // Without an account or a password, a decoy is checked, so the reply takes just as long.
-        const matches = await verifyPassword(request.body.password, hash ?? (await decoy()));
-        if (!account || !hash || !matches || account.status !== 'active' || !hasRole(account)) {
-          await recordFailure(pool, nameKey, ACCOUNT_RULE, now);
-          await recordFailure(pool, addressKey, ADDRESS_RULE, now);
-          throw badCredentials();
-        }
-        await clearFailures(pool, nameKey);
+        const accountKey = accountId ? accountKeyOf(accountId) : `name:${digest(`${claim.scope} ${claim.value}`)}`;
+        let account: Account | undefined;
+        const signedIn = await passwordAttempt(deps, { address: request.ip, accountKey, now }, async () => {
+          account = accountId ? await loadAccount(store, accountId) : undefined;
+          const hash = account ? await passwordHashOf(pool, account.accountId) : undefined;
+          // Without an account or a password, a decoy is checked, so the reply takes just as long.
+          const matches = await verifyPassword(request.body.password, hash ?? (await decoy()));
+          return matches && hash !== undefined && account?.status === 'active' && hasRole(account);
+        });
+        if (!signedIn || !account || !hasRole(account)) throw badCredentials();
         return openSession(app, pool, account, now, settings);
       },
     );

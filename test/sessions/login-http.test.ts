@@ -1,6 +1,7 @@
 import t from 'tap';
 import { createTestApp, json } from '../helpers/app.js';
 import { bearer, PASSWORD, signIn, signUp } from '../helpers/accounts.js';
+import { ACCOUNT_RULE, ADDRESS_RULE } from '../../src/sessions/throttle-policy.js';
 
 t.test('signing in', async (t) => {
   const test = await createTestApp(t);
@@ -62,6 +63,19 @@ t.test('signing in', async (t) => {
     t.equal(locked.headers['retry-after'], '900', 'locked for a quarter of an hour');
   });
 
+  t.test('a burst of parallel guesses gets no more checks than the free failures allow; the rest are refused unchecked', async (t) => {
+    const person = await signUp(test);
+    const guesses = await Promise.all(
+      Array.from({ length: 50 }, (_, attempt) => login(person.email, `parallel guess ${attempt}`, `10.5.${attempt}.1`)),
+    );
+    const statuses = guesses.map((response) => response.statusCode);
+    // A 401 is a password that was checked and was wrong; a 429 was refused before any check.
+    t.equal(statuses.filter((status) => status === 401).length, ACCOUNT_RULE.freeFailures + 1, 'checked');
+    t.equal(statuses.filter((status) => status === 429).length, 50 - ACCOUNT_RULE.freeFailures - 1, 'refused');
+    const recorded = await db.pool.query('select failures from login_throttle where key = $1', [`account:${person.id}`]);
+    t.same(recorded.rows, [{ failures: ACCOUNT_RULE.freeFailures + 1 }], 'one failure counted per checked guess');
+  });
+
   t.test('an unknown name is throttled just like an account, so the lock tells nothing', async (t) => {
     for (let attempt = 1; attempt <= 5; attempt += 1) await login('ghost@example.org', `guess ${attempt}`, `10.2.0.${attempt}`);
     t.equal((await login('ghost@example.org', 'another guess', '10.2.0.99')).statusCode, 429);
@@ -81,6 +95,16 @@ t.test('signing in', async (t) => {
     for (let attempt = 1; attempt <= 4; attempt += 1) await login(person.email, `wrong ${attempt} guess`, `10.4.0.${attempt}`);
     t.equal((await login(person.email, PASSWORD, '10.4.0.50')).statusCode, 200);
     t.equal((await db.pool.query('select 1 from login_throttle where key = $1', [`account:${person.id}`])).rowCount, 0);
+  });
+
+  t.test('successes from one shared address do not add up to a slow-down: each takes back its own attempt', async (t) => {
+    const person = await signUp(test);
+    const statuses: number[] = [];
+    for (let attempt = 1; attempt <= ADDRESS_RULE.freeFailures + 5; attempt += 1) {
+      statuses.push((await login(person.email, PASSWORD, '10.6.0.1')).statusCode);
+    }
+    t.same(new Set(statuses), new Set([200]));
+    t.same((await db.pool.query('select failures from login_throttle where key = $1', ['address:10.6.0.1'])).rows, [{ failures: 0 }]);
   });
 
   t.test('bad input is a 400 naming the field', async (t) => {

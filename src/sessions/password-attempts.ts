@@ -1,0 +1,38 @@
+import type { AppDeps } from '../http/deps.js';
+import { ACCOUNT_RULE, ADDRESS_RULE } from './throttle-policy.js';
+import { admitAttempt, forgiveAttempt, type ThrottledKey } from './throttle.js';
+
+export interface PasswordAttempt {
+  /** The client's address, as Fastify sees it (behind a trusted proxy, the forwarded one). */
+  address: string;
+  /** `account:<id>`, or for a sign-in name that matches no account, a key of the name itself. */
+  accountKey: string;
+  now: Date;
+}
+
+export const accountKeyOf = (accountId: string) => `account:${accountId}`;
+
+function keysOf({ address, accountKey }: PasswordAttempt): ThrottledKey[] {
+  return [
+    { key: accountKey, rule: ACCOUNT_RULE },
+    { key: `address:${address}`, rule: ADDRESS_RULE },
+  ];
+}
+
+/**
+ * One throttled try of a password: counted before `check` runs (429 when the account or the
+ * address is held back), forgiven when `check` passes. Whatever a password protects (signing in,
+ * changing the password or the address) goes through here, so a stolen access token cannot be used
+ * to guess the password at leisure.
+ */
+export async function passwordAttempt(
+  { store, pool }: Pick<AppDeps, 'store' | 'pool'>,
+  attempt: PasswordAttempt,
+  check: () => Promise<boolean>,
+): Promise<boolean> {
+  const keys = keysOf(attempt);
+  await admitAttempt(store, keys, attempt.now);
+  const passed = await check();
+  if (passed) await forgiveAttempt(pool, keys);
+  return passed;
+}
