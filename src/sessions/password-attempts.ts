@@ -1,5 +1,5 @@
 import type { AppDeps } from '../http/deps.js';
-import { ACCOUNT_RULE, ADDRESS_RULE } from './throttle-policy.js';
+import { ACCOUNT_RULE, ADDRESS_ACCOUNT_RULE, ADDRESS_RULE } from './throttle-policy.js';
 import { admitAttempt, forgiveAttempt, type ThrottledKey } from './throttle.js';
 
 export interface PasswordAttempt {
@@ -15,13 +15,14 @@ export const accountKeyOf = (accountId: string) => `account:${accountId}`;
 function keysOf({ address, accountKey }: PasswordAttempt): ThrottledKey[] {
   return [
     { key: accountKey, rule: ACCOUNT_RULE },
+    { key: `address:${address} ${accountKey}`, rule: ADDRESS_ACCOUNT_RULE },
     { key: `address:${address}`, rule: ADDRESS_RULE },
   ];
 }
 
 /**
- * One throttled try of a password: counted before `check` runs (429 when the account or the
- * address is held back), forgiven when `check` passes. Whatever a password protects (signing in,
+ * One throttled try of a password: counted before `check` runs (429 when any of its keys is
+ * held back), forgiven when `check` passes. Whatever a password protects (signing in,
  * changing the password or the address) goes through here, so a stolen access token cannot be used
  * to guess the password at leisure.
  */

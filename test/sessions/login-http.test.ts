@@ -43,24 +43,35 @@ t.test('signing in', async (t) => {
     t.equal(json(response).type, 'https://pams.dev/problems/invalid-credentials');
   });
 
-  t.test('repeated failures slow the account down, then lock it, with Retry-After; the right password waits too', async (t) => {
+  t.test('guesses from one address slow it down at the account, then lock it out of it, with Retry-After; the right password waits too', async (t) => {
     const person = await signUp(test);
     const statuses: number[] = [];
-    for (let attempt = 1; attempt <= 5; attempt += 1) {
-      // From a new address each time: this is the per-account limit.
-      statuses.push((await login(person.email, `wrong guess number ${attempt}`, `10.1.0.${attempt}`)).statusCode);
-    }
+    for (let attempt = 1; attempt <= 5; attempt += 1) statuses.push((await login(person.email, `wrong guess number ${attempt}`, '10.1.0.1')).statusCode);
     t.same(statuses, [401, 401, 401, 401, 401]);
-    const held = await login(person.email, PASSWORD, '10.1.0.99');
+    const held = await login(person.email, PASSWORD, '10.1.0.1');
     t.equal(held.statusCode, 429, 'held back after the free failures');
     t.equal(held.headers['retry-after'], '1');
     t.match(json(held), { type: 'https://pams.dev/problems/too-many-attempts', status: 429 });
 
-    await db.pool.query(`update login_throttle set failures = 9, locked_until = null where key = $1`, [`account:${person.id}`]);
-    t.equal((await login(person.email, 'tenth wrong guess', '10.1.0.10')).statusCode, 401);
-    const locked = await login(person.email, PASSWORD, '10.1.0.11');
+    await db.pool.query(`update login_throttle set failures = 9, locked_until = null where key = any($1)`, [
+      [`address:10.1.0.1 account:${person.id}`, `account:${person.id}`],
+    ]);
+    t.equal((await login(person.email, 'tenth wrong guess', '10.1.0.1')).statusCode, 401);
+    const locked = await login(person.email, PASSWORD, '10.1.0.1');
     t.equal(locked.statusCode, 429);
-    t.equal(locked.headers['retry-after'], '900', 'locked for a quarter of an hour');
+    t.equal(locked.headers['retry-after'], '900', 'that address is locked out for a quarter of an hour');
+    const owner = await login(person.email, PASSWORD, '10.1.9.9');
+    t.equal(owner.statusCode, 429, 'the account itself is slowed down…');
+    t.ok(Number(owner.headers['retry-after']) <= 60, '…by at most a minute');
+  });
+
+  t.test('guesses from many addresses only slow the account down, never for more than a minute', async (t) => {
+    const person = await signUp(test);
+    await db.pool.query(`insert into login_throttle (key, failures, last_failure_at) values ($1, 100, now())`, [`account:${person.id}`]);
+    t.equal((await login(person.email, 'yet another guess', '10.1.1.1')).statusCode, 401);
+    const owner = await login(person.email, PASSWORD, '10.1.1.2');
+    t.equal(owner.statusCode, 429);
+    t.equal(owner.headers['retry-after'], '60');
   });
 
   t.test('a burst of parallel guesses gets no more checks than the free failures allow; the rest are refused unchecked', async (t) => {
