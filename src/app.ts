@@ -24,7 +24,7 @@ import { practitionerRoutes } from './practitioners/routes.js';
 import { createRevocationList } from './sessions/revocations.js';
 import { sessionRoutes } from './sessions/routes.js';
 import { oidcCodeExchangeRoutes, oidcRoutes } from './oidc/routes.js';
-import { corsOrigins, oidcSettings } from './config.js';
+import { corsOrigins, oidcSettings, trustedProxies } from './config.js';
 import { isUuid } from './ids.js';
 
 export interface BuildAppOptions {
@@ -46,6 +46,7 @@ export async function buildApp(deps: AppDeps & { kysely: Kysely<Database> }, opt
     },
     return503OnClosing: true,
     frameworkErrors: frameworkErrorHandler,
+    trustProxy: trustedProxies(deps.config),
     childLoggerFactory: requestLoggerFactory,
   }).withTypeProvider<TypeBoxTypeProvider>();
 

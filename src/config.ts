@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import { RECENT_STATES_PER_DECIDER } from './event-store/recent-states.js';
@@ -50,6 +51,9 @@ const Environment = Type.Object({
   HEALTH_DETAILS: Type.Boolean({ default: false }),
   // Browser apps on these origins may call the API (exact origins, comma-separated); none by default.
   CORS_ORIGINS: Type.Optional(Type.String({ pattern: '^\\s*https?://[^/,\\s]+(\\s*,\\s*https?://[^/,\\s]+)*\\s*$' })),
+  // Which proxies' X-Forwarded-For to believe for the client's address (throttling and rate limits
+  // key on it): `false`, or a comma-separated list of the proxies' addresses and CIDR ranges.
+  TRUST_PROXY: Type.String({ default: 'false' }),
   // Sign-in with an OpenID Connect provider; all four or none.
   OIDC_ISSUER: Type.Optional(Type.String({ pattern: '^https?://' })),
   OIDC_CLIENT_ID: Type.Optional(Type.String({ minLength: 1 })),
@@ -75,6 +79,37 @@ export function oidcSettings(config: Config) {
 /** The origins allowed to call the API from a browser. */
 export const corsOrigins = (config: Config): string[] => config.CORS_ORIGINS?.split(',').map((origin) => origin.trim()) ?? [];
 
+// proxy-addr's names for the private ranges, which Fastify accepts beside addresses.
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isProxyRange(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
+/**
+ * Fastify's `trustProxy` from TRUST_PROXY. Never `true` (every hop trusted): then any client could
+ * name its own address in X-Forwarded-For and dodge every limit keyed on it. Nor a hop count:
+ * trusting the nearest hop whoever it is lets a client that reaches the server directly do the
+ * same, and Fastify 5 ignores a count for that reason.
+ */
+export function trustedProxies(config: Pick<Config, 'TRUST_PROXY'>): false | string[] {
+  const value = config.TRUST_PROXY.trim();
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) {
+    throw new ConfigError('Invalid configuration:\n  TRUST_PROXY: a hop count trusts whoever connects; list the proxies\' addresses or CIDR ranges instead');
+  }
+  const entries = value.split(',').map((entry) => entry.trim());
+  const wrong = entries.filter((entry) => !isProxyRange(entry));
+  if (wrong.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n  TRUST_PROXY: ${wrong.map((entry) => JSON.stringify(entry)).join(', ')} is not false, an address or a CIDR range`);
+  }
+  return entries;
+}
+
 /** The only reader of process.env. Fails fast on anything malformed instead of limping on with a guess. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const raw = Object.fromEntries(
@@ -94,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const missing = OIDC_SETTINGS.filter((key) => config[key] === undefined);
     throw new ConfigError(`Invalid configuration:\n${missing.map((key) => `  ${key}: required when any OIDC_ setting is given`).join('\n')}`);
   }
+  trustedProxies(config);
   // The embedded database is a developer convenience; production must say where its data lives.
   if (config.NODE_ENV === 'production') {
     const missing = (['DATABASE_URL', 'JWT_SECRET'] as const).filter((key) => !config[key]);

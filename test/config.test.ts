@@ -1,5 +1,5 @@
 import t from 'tap';
-import { ConfigError, corsOrigins, loadConfig } from '../src/config.js';
+import { ConfigError, corsOrigins, loadConfig, trustedProxies } from '../src/config.js';
 
 t.test('configuration from the environment', async (t) => {
   t.test('numbers arrive as text and are read as numbers, every one of them', async (t) => {
@@ -29,6 +29,21 @@ t.test('configuration from the environment', async (t) => {
   t.test('a malformed value stops the process with the variable named', async (t) => {
     const error = t.throws(() => loadConfig({ EMBEDDED_PG_PORT: 'fifty' }), { message: /EMBEDDED_PG_PORT: must be integer/ });
     t.ok(error instanceof ConfigError);
+  });
+
+  t.test('TRUST_PROXY is off unless set, and takes the proxies\' addresses and CIDR ranges', async (t) => {
+    t.equal(trustedProxies(loadConfig({})), false);
+    t.same(trustedProxies(loadConfig({ TRUST_PROXY: '10.0.0.1, 192.168.0.0/16,fd00::/8, loopback' })), ['10.0.0.1', '192.168.0.0/16', 'fd00::/8', 'loopback']);
+  });
+
+  t.test('a TRUST_PROXY that trusts everyone or is not an address stops the process', async (t) => {
+    for (const value of ['true', '10.0.0.300', '10.0.0.0/33', 'proxy.internal']) {
+      t.throws(() => loadConfig({ TRUST_PROXY: value }), { message: /TRUST_PROXY: .* is not false, an address or a CIDR range/ }, value);
+    }
+  });
+
+  t.test('a hop count for TRUST_PROXY is refused: it would trust a client that reaches the server directly', async (t) => {
+    t.throws(() => loadConfig({ TRUST_PROXY: '1' }), { message: /TRUST_PROXY: a hop count trusts whoever connects/ });
   });
 });
 

@@ -30,10 +30,14 @@ export interface TestApp {
 
 export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-000';
 
-export async function createTestApp(
-  t: Teardown,
-  options: { now?: () => Date; consistencyTimeoutMs?: number; env?: Record<string, string> } = {},
-): Promise<TestApp> {
+export interface TestAppOptions {
+  now?: () => Date;
+  consistencyTimeoutMs?: number;
+  /** Environment variables beyond the tests' own, as the process would read them. */
+  env?: Record<string, string>;
+}
+
+export async function createTestApp(t: Teardown, options: TestAppOptions = {}): Promise<TestApp> {
   const db = await createTestDatabase(t);
   const config = {
     // The cheapest password hashing config allows: tests sign up and in by the hundred.

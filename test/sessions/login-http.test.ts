@@ -1,5 +1,5 @@
 import t from 'tap';
-import { createTestApp, json } from '../helpers/app.js';
+import { createTestApp, json, type TestApp } from '../helpers/app.js';
 import { bearer, PASSWORD, signIn, signUp } from '../helpers/accounts.js';
 import { ACCOUNT_RULE, ADDRESS_RULE } from '../../src/sessions/throttle-policy.js';
 
@@ -130,5 +130,33 @@ t.test('signing in', async (t) => {
     const person = await signUp(test);
     const { accessToken } = await signIn(test, person.email);
     t.equal((await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: bearer(accessToken) })).statusCode, 200);
+  });
+});
+
+t.test('the client address the throttle keys on', async (t) => {
+  const addressKeys = async (test: TestApp, addresses: string[]) => {
+    const keys = addresses.map((address) => `address:${address}`);
+    const result = await test.db.pool.query<{ key: string }>('select key from login_throttle where key = any($1) order by key', [keys]);
+    return result.rows.map((row) => row.key);
+  };
+  const guess = (test: TestApp, forwardedFor: string, remoteAddress: string) =>
+    test.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { username: 'someone@example.org', password: 'a wrong guess' },
+      headers: { 'x-forwarded-for': forwardedFor },
+      remoteAddress,
+    });
+
+  t.test('behind a proxy named in TRUST_PROXY, is the one it forwards', async (t) => {
+    const test = await createTestApp(t, { env: { TRUST_PROXY: '127.0.0.1' } });
+    t.equal((await guess(test, '203.0.113.7', '127.0.0.1')).statusCode, 401);
+    t.same(await addressKeys(test, ['203.0.113.7', '127.0.0.1']), ['address:203.0.113.7']);
+  });
+
+  t.test('without TRUST_PROXY, is the connection’s own: X-Forwarded-For cannot dodge a limit', async (t) => {
+    const test = await createTestApp(t);
+    t.equal((await guess(test, '203.0.113.8', '10.7.0.1')).statusCode, 401);
+    t.same(await addressKeys(test, ['203.0.113.8', '10.7.0.1']), ['address:10.7.0.1']);
   });
 });
