@@ -18,6 +18,7 @@ import { validatorCompiler } from './http/validation.js';
 import { loggerOptions, requestLoggerFactory } from './logger.js';
 import { patientCommandRoutes } from './patients/routes.js';
 import { patientQueryRoutes } from './patients/queries.js';
+import { passwordHashing, type PasswordHashing } from './accounts/password-hashing.js';
 import { accountRoutes } from './accounts/routes.js';
 import { accountQueryRoutes } from './accounts/queries.js';
 import { practitionerRoutes } from './practitioners/routes.js';
@@ -34,7 +35,7 @@ export interface BuildAppOptions {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-export async function buildApp(deps: AppDeps & { kysely: Kysely<Database> }, options: BuildAppOptions = {}) {
+export async function buildApp(deps: AppDeps & { kysely: Kysely<Database>; passwords?: PasswordHashing }, options: BuildAppOptions = {}) {
   const app = Fastify({
     ...(options.loggerInstance
       ? { loggerInstance: options.loggerInstance }
@@ -65,6 +66,11 @@ export async function buildApp(deps: AppDeps & { kysely: Kysely<Database> }, opt
     onError: (error) => app.log.error({ err: error }, 'could not refresh the session revocation list'),
   });
   await revocations.start();
+  const accountDeps = {
+    ...deps,
+    revocations,
+    passwords: deps.passwords ?? passwordHashing({ cost: deps.config.PASSWORD_HASH_COST, concurrency: deps.config.PASSWORD_HASH_CONCURRENCY }),
+  };
   app.addHook('onClose', async () => revocations.stop());
   await installAuthentication(app, {
     key: derivedKey(deps.config.JWT_SECRET, 'access-tokens'),
@@ -122,12 +128,12 @@ export async function buildApp(deps: AppDeps & { kysely: Kysely<Database> }, opt
     async (api) => {
       await api.register(patientCommandRoutes(deps));
       await api.register(patientQueryRoutes(deps));
-      await api.register(sessionRoutes({ ...deps, revocations }));
-      await api.register(accountRoutes({ ...deps, revocations }));
+      await api.register(sessionRoutes(accountDeps));
+      await api.register(accountRoutes(accountDeps));
       await api.register(accountQueryRoutes(deps));
       await api.register(practitionerRoutes(deps));
       const oidc = oidcSettings(deps.config);
-      if (oidc) await api.register(oidcRoutes({ ...deps, revocations }, oidc));
+      if (oidc) await api.register(oidcRoutes(accountDeps, oidc));
       await api.register(oidcCodeExchangeRoutes(deps));
     },
     { prefix: '/api/v1' },

@@ -38,6 +38,12 @@ const Environment = Type.Object({
   REVOCATION_POLL_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 1000 }),
   // scrypt's cost is 2^N; 17 (128 MiB, about 0.3 s) is OWASP's minimum. Lower only for tests.
   PASSWORD_HASH_COST: Type.Integer({ minimum: 10, maximum: 20, default: 17 }),
+  // scrypt runs in flight per process; more answer 503 at once. Each takes 128 MiB and one of
+  // libuv's four threads, which file and DNS work share.
+  PASSWORD_HASH_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 3 }),
+  // Sign-ups, forgot-password and resend-verification per client address and window, per process.
+  AUTH_RATE_LIMIT_MAX: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 10 }),
+  AUTH_RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ minimum: 1, maximum: 86_400, default: 900 }),
   EMAIL_VERIFICATION_TTL_SECONDS: Type.Integer({ minimum: 300, maximum: 604_800, default: 86_400 }),
   PASSWORD_RESET_TTL_SECONDS: Type.Integer({ minimum: 300, maximum: 86_400, default: 3600 }),
   // Mail leaves by SMTP when set (smtp:// or smtps://, credentials in the URL); otherwise it stays

@@ -10,7 +10,6 @@ import { accountDecider, type Account } from './decider.js';
 import { badField, unusableLink } from './errors.js';
 import { loadAccount } from './lookup.js';
 import { passwordProblem } from './password-policy.js';
-import { hashPassword, verifyPassword } from './passwords.js';
 import type { AccountDeps } from './routes.js';
 
 export interface AccountChanged {
@@ -66,7 +65,7 @@ export async function resetPassword(
   newPassword: string,
   transaction: Transaction<PasswordReset>,
 ): Promise<PasswordReset> {
-  const { store, clock, config, revocations } = deps;
+  const { store, clock, revocations } = deps;
   const now = clock();
   const done = await transaction(async (client) => {
     const link = await consumeAccountToken(client, token, 'reset-password', now);
@@ -77,7 +76,7 @@ export async function resetPassword(
     if (weak) throw badField('newPassword', weak);
     // Hashed before the append: the append locks the account's stream row until commit, and
     // scrypt takes ~0.3 s, which every other append to that account would spend waiting.
-    const passwordHash = await hashPassword(newPassword, config.PASSWORD_HASH_COST);
+    const passwordHash = await deps.passwords.hash(newPassword);
     const outcome = await handleCommand(
       store,
       accountDecider,
@@ -97,20 +96,20 @@ export async function resetPassword(
  * sign-ins, so a stolen access token cannot be used to guess the password at leisure.
  */
 export async function changePassword(deps: AccountDeps, request: FastifyRequest, oldPassword: string, newPassword: string) {
-  const { store, clock, config, pool, revocations } = deps;
+  const { store, clock, pool, revocations } = deps;
   const now = clock();
   const accountId = request.actor.id!;
   const account = await loadAccount(store, accountId);
   if (!account) throw notFound('No such account.');
-  const proven = await passwordAttempt(deps, { address: request.ip, accountKey: accountKeyOf(accountId), now }, async () => {
+  const proven = await passwordAttempt(deps, { address: request.ip, accountKey: accountKeyOf(accountId), now }, async (scrypt) => {
     const current = await passwordHashOf(pool, accountId);
-    return current !== undefined && (await verifyPassword(oldPassword, current));
+    return current !== undefined && (await scrypt.verify(oldPassword, current));
   });
   if (!proven) throw badField('oldPassword', 'is not your current password');
   if (newPassword === oldPassword) throw badField('newPassword', 'must differ from the current password');
   const weak = passwordProblem(newPassword, account);
   if (weak) throw badField('newPassword', weak);
-  const passwordHash = await hashPassword(newPassword, config.PASSWORD_HASH_COST);
+  const passwordHash = await deps.passwords.hash(newPassword);
   const done = await store.transaction(async (client) => {
     const outcome = await handleCommand(
       store,

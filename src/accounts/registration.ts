@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import { newId } from '../ids.js';
 import { handleCommand } from '../event-store/command-handler.js';
 import { UniqueValueTaken } from '../event-store/errors.js';
+import type { EventStore } from '../event-store/store.js';
 import type { Queryable } from '../event-store/types.js';
 import type { EventMetadata } from '../event-store/types.js';
 import { latestDateOnEarth } from '../http/deps.js';
@@ -12,6 +13,7 @@ import { practitionerDecider } from '../practitioners/decider.js';
 import { savePasswordHash } from './credentials.js';
 import { accountDecider } from './decider.js';
 import type { AccountCommand, RegisterAccount } from './commands.js';
+import { CLAIM_SCOPES, emailKey, usernameKey } from './events.js';
 import { loadAccount, readAccount } from './lookup.js';
 import { sendPasswordLink, sendVerificationLink, type MailingDeps } from './mailings.js';
 
@@ -34,6 +36,22 @@ export interface CreatedAccount {
   practitionerId?: string;
   version: number;
   position: number;
+}
+
+/**
+ * Refuses, as the append would, a sign-up whose email, phone or username is taken, before anything
+ * costly is done for it. The append still claims them: two sign-ups racing for one address are
+ * told apart there.
+ */
+export async function refuseTakenValues(store: EventStore, person: { email: string; phone: string | null; username: string | null }) {
+  const wanted = [
+    { scope: CLAIM_SCOPES.email, value: emailKey(person.email) },
+    ...(person.phone === null ? [] : [{ scope: CLAIM_SCOPES.phone, value: person.phone }]),
+    ...(person.username === null ? [] : [{ scope: CLAIM_SCOPES.username, value: usernameKey(person.username) }]),
+  ];
+  for (const { scope, value } of wanted) {
+    if (await store.claimHolder(scope, value)) throw new UniqueValueTaken(scope);
+  }
 }
 
 // Crockford's base32: no I, L, O or U to misread when an MRN is spoken or copied by hand.

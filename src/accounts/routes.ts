@@ -7,6 +7,7 @@ import { derivedKey } from '../auth/keys.js';
 import { handleCommand } from '../event-store/command-handler.js';
 import { eventMetadata } from '../http/actor.js';
 import type { AppDeps } from '../http/deps.js';
+import type { PasswordHashing } from './password-hashing.js';
 import { transactionalCommands } from '../http/idempotency.js';
 import { CommandResult, IdempotencyHeaders, problems } from '../http/schemas.js';
 import { revokeAllSessions } from '../sessions/refresh-tokens.js';
@@ -17,9 +18,9 @@ import { badField } from './errors.js';
 import { accountIdByEmail, loadAccount } from './lookup.js';
 import { sendPasswordLink, sendVerificationLink } from './mailings.js';
 import { passwordProblem } from './password-policy.js';
-import { hashPassword } from './passwords.js';
 import { changePassword, resetPassword, verifyEmail, type AccountChanged, type PasswordReset } from './passwords-and-links.js';
-import { createAccount, type CreatedAccount } from './registration.js';
+import { installAuthRateLimit, perAddress } from './rate-limit.js';
+import { createAccount, refuseTakenValues, type CreatedAccount } from './registration.js';
 import {
   Accepted,
   AccountCreated,
@@ -34,7 +35,7 @@ import {
   UpdateMeBody,
 } from './schemas.js';
 
-export type AccountDeps = AppDeps & { revocations: RevocationList };
+export type AccountDeps = AppDeps & { revocations: RevocationList; passwords: PasswordHashing };
 
 const AUTH = ['auth'];
 const ACCOUNTS = ['accounts'];
@@ -73,17 +74,19 @@ export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
     });
   }
   return async (app) => {
+    await installAuthRateLimit(app, config);
+
     app.post(
       '/auth/register',
       {
-        config: { access: { public: true } },
+        config: { access: { public: true }, ...perAddress },
         schema: {
           summary: 'Sign up as a patient (with a new patient record) or a practitioner (pending verification)',
           description: 'AccountRegistered, RoleGranted, AccountLinkedToPatient|AccountLinkedToPractitioner, EmailVerificationRequested; a verification link is mailed.',
           tags: AUTH,
           headers: IdempotencyHeaders,
           body: RegisterBody,
-          response: { 201: AccountCreated, ...problems(400, 409, 422) },
+          response: { 201: AccountCreated, ...problems(400, 409, 422, 429, 503) },
         },
       },
       async (request, reply) => {
@@ -95,16 +98,19 @@ export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
         if (weak) throw badField('password', weak);
         return executeTransactional(request, reply, {
           status: 201,
-          // Hashed here, not before: a replayed sign-up costs no hashing.
-          run: async (transaction) =>
-            createAccount(
+          // Hashed here, not before: a replayed sign-up costs no hashing, and a taken address
+          // (which the answer tells anyway) none either.
+          run: async (transaction) => {
+            const username = person.username ?? null;
+            await refuseTakenValues(store, { ...person, username });
+            return createAccount(
               deps,
               {
                 ...person,
-                username: person.username ?? null,
+                username,
                 role: accountType,
                 registeredVia: 'self',
-                passwordHash: await hashPassword(password, config.PASSWORD_HASH_COST),
+                passwordHash: await deps.passwords.hash(password),
                 ...(dateOfBirth === undefined ? {} : { patient: { dateOfBirth, sex: sex ?? 'unknown' } }),
                 welcome: 'verify-email',
               },
@@ -112,7 +118,8 @@ export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
               (accountId) => ({ ...eventMetadata(request), actorId: accountId, actorRole: accountType }),
               clock(),
               transaction,
-            ),
+            );
+          },
           respond: created,
         });
       },
@@ -141,12 +148,12 @@ export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
     app.post(
       '/auth/resend-verification',
       {
-        config: { access: { public: true } },
+        config: { access: { public: true }, ...perAddress },
         schema: {
           summary: 'Mail a new verification link; the answer is the same whether or not the address is known',
           tags: AUTH,
           body: EmailBody,
-          response: { 202: Accepted, ...problems(400) },
+          response: { 202: Accepted, ...problems(400, 429) },
         },
       },
       async (request, reply) => {
@@ -160,12 +167,12 @@ export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
     app.post(
       '/auth/password/forgot',
       {
-        config: { access: { public: true } },
+        config: { access: { public: true }, ...perAddress },
         schema: {
           summary: 'Mail a password reset link; the answer is the same whether or not the address is known',
           tags: AUTH,
           body: EmailBody,
-          response: { 202: Accepted, ...problems(400) },
+          response: { 202: Accepted, ...problems(400, 429) },
         },
       },
       async (request, reply) => {
@@ -185,7 +192,7 @@ export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
           tags: AUTH,
           headers: IdempotencyHeaders,
           body: ResetPasswordBody,
-          response: { 200: CommandResult, ...problems(400, 422) },
+          response: { 200: CommandResult, ...problems(400, 422, 503) },
         },
       },
       async (request, reply) =>
@@ -204,7 +211,7 @@ export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
           summary: 'Change your password (PasswordChanged); ends every session, this one included',
           tags: AUTH,
           body: ChangePasswordBody,
-          response: { 200: CommandResult, ...problems(400, 404, 429) },
+          response: { 200: CommandResult, ...problems(400, 404, 429, 503) },
         },
       },
       async (request) => changePassword(deps, request, request.body.oldPassword, request.body.newPassword),

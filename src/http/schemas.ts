@@ -38,7 +38,7 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   412: 'If-Match did not match the current version',
   422: 'Idempotency-Key reused with a different request',
   429: 'Too many attempts: wait the number of seconds in Retry-After',
-  503: 'The read model did not catch up in time, or the database is unavailable (see Retry-After)',
+  503: 'Not now: too busy, the database is unavailable, or the read model did not catch up in time (see Retry-After)',
 };
 
 /**

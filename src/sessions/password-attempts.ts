@@ -1,3 +1,4 @@
+import type { PasswordHashing, Scrypt } from '../accounts/password-hashing.js';
 import type { AppDeps } from '../http/deps.js';
 import { ACCOUNT_RULE, ADDRESS_ACCOUNT_RULE, ADDRESS_RULE } from './throttle-policy.js';
 import { admitAttempt, forgiveAttempt, type ThrottledKey } from './throttle.js';
@@ -21,19 +22,22 @@ function keysOf({ address, accountKey }: PasswordAttempt): ThrottledKey[] {
 }
 
 /**
- * One throttled try of a password: counted before `check` runs (429 when any of its keys is
+ * One throttled try of a password, with a hashing slot: counted before `check` runs (429 when any of its keys is
  * held back), forgiven when `check` passes. Whatever a password protects (signing in,
  * changing the password or the address) goes through here, so a stolen access token cannot be used
  * to guess the password at leisure.
  */
 export async function passwordAttempt(
-  { store, pool }: Pick<AppDeps, 'store' | 'pool'>,
+  { store, pool, passwords }: Pick<AppDeps, 'store' | 'pool'> & { passwords: PasswordHashing },
   attempt: PasswordAttempt,
-  check: () => Promise<boolean>,
+  check: (scrypt: Scrypt) => Promise<boolean>,
 ): Promise<boolean> {
   const keys = keysOf(attempt);
-  await admitAttempt(store, keys, attempt.now);
-  const passed = await check();
-  if (passed) await forgiveAttempt(pool, keys);
-  return passed;
+  // The slot is taken before the attempt is counted: a 503 counts against nobody.
+  return passwords.withSlot(async (scrypt) => {
+    await admitAttempt(store, keys, attempt.now);
+    const passed = await check(scrypt);
+    if (passed) await forgiveAttempt(pool, keys);
+    return passed;
+  });
 }

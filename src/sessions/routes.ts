@@ -3,7 +3,6 @@ import { AppError } from '../errors.js';
 import { digest, newSecret, passwordHashOf } from '../accounts/credentials.js';
 import type { Account } from '../accounts/decider.js';
 import { claimOfSignInName, loadAccount } from '../accounts/lookup.js';
-import { decoyHash, verifyPassword } from '../accounts/passwords.js';
 import type { AccountDeps } from '../accounts/routes.js';
 import { problems } from '../http/schemas.js';
 import { familyOf, presentRefreshToken, replaceRefreshToken, revokeFamily } from './refresh-tokens.js';
@@ -24,7 +23,6 @@ const sessionEnded = (detail: string) =>
 export function sessionRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
   const { store, pool, clock, config, revocations } = deps;
   const settings = sessionSettings(config);
-  const decoy = decoyHash(config.PASSWORD_HASH_COST);
 
   return async (app) => {
     app.post(
@@ -36,7 +34,7 @@ export function sessionRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
           description: 'Repeated failures slow down, then lock, the account and the client address (429 with Retry-After).',
           tags: TAGS,
           body: LoginBody,
-          response: { 200: TokenPair, ...problems(400, 401, 429) },
+          response: { 200: TokenPair, ...problems(400, 401, 429, 503) },
         },
       },
       async (request) => {
@@ -46,11 +44,11 @@ export function sessionRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
         // A name that matches no account is throttled under its own key, exactly like an account.
         const accountKey = accountId ? accountKeyOf(accountId) : `name:${digest(`${claim.scope} ${claim.value}`)}`;
         let account: Account | undefined;
-        const signedIn = await passwordAttempt(deps, { address: request.ip, accountKey, now }, async () => {
+        const signedIn = await passwordAttempt(deps, { address: request.ip, accountKey, now }, async (scrypt) => {
           account = accountId ? await loadAccount(store, accountId) : undefined;
           const hash = account ? await passwordHashOf(pool, account.accountId) : undefined;
           // Without an account or a password, a decoy is checked, so the reply takes just as long.
-          const matches = await verifyPassword(request.body.password, hash ?? (await decoy()));
+          const matches = await scrypt.verify(request.body.password, hash ?? (await scrypt.decoy()));
           return matches && hash !== undefined && account?.status === 'active' && hasRole(account);
         });
         if (!signedIn || !account || !hasRole(account)) throw badCredentials();

@@ -4,6 +4,7 @@ import { buildApp, type App } from '../../src/app.js';
 import { signAccessToken } from '../../src/auth/tokens.js';
 import type { Role } from '../../src/auth/roles.js';
 import { loadConfig } from '../../src/config.js';
+import type { PasswordHashing } from '../../src/accounts/password-hashing.js';
 import { projections } from '../../projections/registry.js';
 import { runBatch } from '../../projections/runner.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
@@ -35,17 +36,33 @@ export interface TestAppOptions {
   consistencyTimeoutMs?: number;
   /** Environment variables beyond the tests' own, as the process would read them. */
   env?: Record<string, string>;
+  passwords?: PasswordHashing;
 }
 
 export async function createTestApp(t: Teardown, options: TestAppOptions = {}): Promise<TestApp> {
   const db = await createTestDatabase(t);
   const config = {
-    // The cheapest password hashing config allows: tests sign up and in by the hundred.
-    ...loadConfig({ JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'silent', PASSWORD_HASH_COST: '10', ...options.env }),
+    // The cheapest password hashing config allows, and no limit on how many at once or how often
+    // from one address: tests sign up and in by the hundred, all from 127.0.0.1.
+    ...loadConfig({
+      JWT_SECRET: TEST_JWT_SECRET,
+      LOG_LEVEL: 'silent',
+      PASSWORD_HASH_COST: '10',
+      PASSWORD_HASH_CONCURRENCY: '64',
+      AUTH_RATE_LIMIT_MAX: '1000000',
+      ...options.env,
+    }),
     CONSISTENCY_TIMEOUT_MS: options.consistencyTimeoutMs ?? 200,
   };
   const app = await buildApp(
-    { config, pool: db.pool, kysely: db.kysely, store: db.store, clock: options.now ?? (() => new Date()) },
+    {
+      config,
+      pool: db.pool,
+      kysely: db.kysely,
+      store: db.store,
+      clock: options.now ?? (() => new Date()),
+      ...(options.passwords ? { passwords: options.passwords } : {}),
+    },
     { logger: false },
   );
   t.teardown(() => app.close());
