@@ -42,6 +42,8 @@ export interface UpdateAccountProfile {
   type: 'UpdateAccountProfile';
   accountId: string;
   changes: Partial<{ firstName: string; lastName: string; phone: string; email: string }>;
+  /** The caller proved the current password: the email and phone, which recover the account, need it. */
+  passwordConfirmed: boolean;
 }
 
 /** The caller proved the old password (or the reset link) before this is sent; the decider never sees one. */

@@ -140,15 +140,17 @@ function updateProfile(command: UpdateAccountProfile, account: Account): Account
   }
   const { phone } = command.changes;
   if (phone !== undefined && phone !== account.phone) changes.phone = phone;
+  const email = command.changes.email?.trim();
+  const emailChanges = email !== undefined && email !== account.email;
+  if ((emailChanges || changes.phone !== undefined) && !command.passwordConfirmed) {
+    return rejectInvalid('currentPassword', 'is required to change your email or phone');
+  }
   const events: AccountEvent[] = [];
   if (Object.keys(changes).length > 0) {
     events.push({ type: 'AccountProfileUpdated', data: { accountId: account.accountId, changes } });
   }
-  const email = command.changes.email?.trim();
   // A new address is unproven until its own link is followed, whatever the old one was.
-  if (email !== undefined && email !== account.email) {
-    events.push({ type: 'EmailChanged', data: { accountId: account.accountId, email } });
-  }
+  if (emailChanges) events.push({ type: 'EmailChanged', data: { accountId: account.accountId, email } });
   return events;
 }
 

@@ -92,20 +92,26 @@ export async function resetPassword(
 }
 
 /**
- * Changes the caller's password after checking the old one. Wrong old passwords count as failed
- * sign-ins, so a stolen access token cannot be used to guess the password at leisure.
+ * Whether `password` is the caller's current one. Wrong guesses count as failed sign-ins, so a
+ * stolen access token cannot be used to guess the password at leisure. An account without a
+ * password (made by an OIDC sign-in) has none to prove.
  */
+export async function proveCurrentPassword(deps: AccountDeps, request: FastifyRequest, password: string): Promise<boolean> {
+  const accountId = request.actor.id!;
+  return passwordAttempt(deps, { address: request.ip, accountKey: accountKeyOf(accountId), now: deps.clock() }, async (scrypt) => {
+    const current = await passwordHashOf(deps.pool, accountId);
+    return current !== undefined && (await scrypt.verify(password, current));
+  });
+}
+
+/** Changes the caller's password after checking the old one. */
 export async function changePassword(deps: AccountDeps, request: FastifyRequest, oldPassword: string, newPassword: string) {
-  const { store, clock, pool, revocations } = deps;
+  const { store, clock, revocations } = deps;
   const now = clock();
   const accountId = request.actor.id!;
   const account = await loadAccount(store, accountId);
   if (!account) throw notFound('No such account.');
-  const proven = await passwordAttempt(deps, { address: request.ip, accountKey: accountKeyOf(accountId), now }, async (scrypt) => {
-    const current = await passwordHashOf(pool, accountId);
-    return current !== undefined && (await scrypt.verify(oldPassword, current));
-  });
-  if (!proven) throw badField('oldPassword', 'is not your current password');
+  if (!(await proveCurrentPassword(deps, request, oldPassword))) throw badField('oldPassword', 'is not your current password');
   if (newPassword === oldPassword) throw badField('newPassword', 'must differ from the current password');
   const weak = passwordProblem(newPassword, account);
   if (weak) throw badField('newPassword', weak);

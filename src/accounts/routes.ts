@@ -20,6 +20,7 @@ import { sendPasswordLink, sendVerificationLink } from './mailings.js';
 import { passwordProblem } from './password-policy.js';
 import { changePassword, resetPassword, verifyEmail, type AccountChanged, type PasswordReset } from './passwords-and-links.js';
 import { installAuthRateLimit, perAddress } from './rate-limit.js';
+import { updateProfile } from './profile.js';
 import { createAccount, refuseTakenValues, type CreatedAccount } from './registration.js';
 import {
   Accepted,
@@ -176,7 +177,9 @@ export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        await mailIfKnown(request, request.body.email, 'reset-password', () => true, (client, account, metadata, now) =>
+        // Only to a proven address: an unverified one may not be the owner's (it may have been
+        // typed wrong, or put there with a stolen access token).
+        await mailIfKnown(request, request.body.email, 'reset-password', (account) => account.emailVerified, (client, account, metadata, now) =>
           sendPasswordLink(deps, client, account, metadata, now, 'reset'),
         );
         return reply.code(202).send({ detail: MAYBE_SENT });
@@ -223,29 +226,14 @@ export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
         config: { access: { roles: EVERYONE } },
         schema: {
           summary: 'Change your name, phone or email (AccountProfileUpdated, EmailChanged)',
-          description: 'A new email address is unverified until the link mailed to it is followed.',
+          description:
+            'Changing the email or phone needs `currentPassword` (400 naming it when missing, 403 `wrong-password` when wrong; wrong guesses are throttled like sign-ins). A new email address is unverified until the link mailed to it is followed; the old one is told of the change.',
           tags: AUTH,
           body: UpdateMeBody,
-          response: { 200: CommandResult, ...problems(400, 404, 409) },
+          response: { 200: CommandResult, ...problems(400, 403, 404, 409, 429, 503) },
         },
       },
-      async (request) => {
-        const now = clock();
-        const accountId = request.actor.id!;
-        const metadata = eventMetadata(request);
-        return store.transaction(async (client) => {
-          const outcome = await handleCommand(
-            store,
-            accountDecider,
-            { streamId: accountId, command: { type: 'UpdateAccountProfile', accountId, changes: request.body }, metadata, now },
-            client,
-          );
-          const last = outcome.events.some((event) => event.type === 'EmailChanged')
-            ? await sendVerificationLink(deps, client, (await loadAccount(store, accountId, client))!, metadata, now)
-            : outcome;
-          return { id: accountId, version: last.version, position: last.position };
-        });
-      },
+      async (request) => updateProfile(deps, request, request.body),
     );
 
     app.post(

@@ -42,7 +42,13 @@ export const ResetPasswordBody = Type.Object({ token: LinkToken, newPassword: Ne
 export const ChangePasswordBody = Type.Object({ oldPassword: AnyPassword, newPassword: NewPassword }, { additionalProperties: false });
 
 export const UpdateMeBody = Type.Object(
-  { firstName: Type.Optional(Name), lastName: Type.Optional(Name), phone: Type.Optional(Phone), email: Type.Optional(Email) },
+  {
+    firstName: Type.Optional(Name),
+    lastName: Type.Optional(Name),
+    phone: Type.Optional(Phone),
+    email: Type.Optional(Email),
+    currentPassword: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH, description: 'Required to change the email or phone' })),
+  },
   { additionalProperties: false, description: 'Only the fields sent change. A new email must be verified again.' },
 );
 

@@ -36,6 +36,21 @@ export function passwordResetMail(to: string, firstName: string, token: string, 
   };
 }
 
+/** To the address an account used until now: if the change was not its owner's, they learn of it. */
+export function emailChangedMail(to: string, firstName: string): Mail {
+  return {
+    to,
+    subject: 'The email address of your PAMS account was changed',
+    body: [
+      `Hello ${firstName},`,
+      '',
+      'The email address of your PAMS account was just changed, and this address no longer signs in to it.',
+      '',
+      'If you did not do this, someone else may have your password: contact your PAMS administrator at once.',
+    ].join('\n'),
+  };
+}
+
 export function invitationMail(to: string, firstName: string, token: string, baseUrl: string, ttlSeconds: number): Mail {
   return {
     to,

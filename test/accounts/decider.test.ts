@@ -139,13 +139,13 @@ t.test('changing the profile', async (t) => {
     const given = [...registered(), verified];
     spec(t)
       .given(...given)
-      .when({ type: 'UpdateAccountProfile', accountId, changes: { firstName: 'Ada', lastName: ' King ', email: 'ada.king@example.org' } })
+      .when({ type: 'UpdateAccountProfile', accountId, passwordConfirmed: true, changes: { firstName: 'Ada', lastName: ' King ', email: 'ada.king@example.org' } })
       .then([
         { type: 'AccountProfileUpdated', data: { accountId, changes: { lastName: 'King' } } },
         { type: 'EmailChanged', data: { accountId, email: 'ada.king@example.org' } },
       ]);
     const state = stateAfter(...given);
-    const events = accountDecider.decide({ type: 'UpdateAccountProfile', accountId, changes: { email: 'ada.king@example.org', phone: '+2348000000000' } }, state) as AccountEvent[];
+    const events = accountDecider.decide({ type: 'UpdateAccountProfile', accountId, passwordConfirmed: true, changes: { email: 'ada.king@example.org', phone: '+2348000000000' } }, state) as AccountEvent[];
     t.same(uniqueClaims(events, state), {
       claims: [
         { scope: 'phone', value: '+2348000000000' },
@@ -161,17 +161,26 @@ t.test('changing the profile', async (t) => {
   });
   t.test('a change of case only keeps the email claimed', async (t) => {
     const state = stateAfter(...registered());
-    const events = accountDecider.decide({ type: 'UpdateAccountProfile', accountId, changes: { email: 'ada@example.org' } }, state) as AccountEvent[];
+    const events = accountDecider.decide({ type: 'UpdateAccountProfile', accountId, passwordConfirmed: true, changes: { email: 'ada@example.org' } }, state) as AccountEvent[];
     t.same(uniqueClaims(events, state), { claims: [{ scope: 'email', value: 'ada@example.org' }], releases: [] });
   });
   t.test('sending the same values changes nothing', async (t) => {
     spec(t)
       .given(...registered())
-      .when({ type: 'UpdateAccountProfile', accountId, changes: { firstName: 'Ada', phone: '+2348012345678', email: 'Ada@Example.org' } })
+      .when({ type: 'UpdateAccountProfile', accountId, passwordConfirmed: true, changes: { firstName: 'Ada', phone: '+2348012345678', email: 'Ada@Example.org' } })
       .thenNothing();
   });
   t.test('a blank name is refused', async (t) => {
-    spec(t).given(...registered()).when({ type: 'UpdateAccountProfile', accountId, changes: { firstName: ' ' } }).thenRejected({ kind: 'invalid', field: 'firstName' });
+    spec(t).given(...registered()).when({ type: 'UpdateAccountProfile', accountId, passwordConfirmed: true, changes: { firstName: ' ' } }).thenRejected({ kind: 'invalid', field: 'firstName' });
+  });
+  t.test('a new email or phone needs the current password; names and unchanged values do not', async (t) => {
+    const unconfirmed = (changes: object) => ({ type: 'UpdateAccountProfile' as const, accountId, passwordConfirmed: false, changes });
+    spec(t).given(...registered()).when(unconfirmed({ email: 'ada.king@example.org' })).thenRejected({ kind: 'invalid', field: 'currentPassword' });
+    spec(t).given(...registered()).when(unconfirmed({ phone: '+2348000000000' })).thenRejected({ kind: 'invalid', field: 'currentPassword' });
+    spec(t)
+      .given(...registered())
+      .when(unconfirmed({ lastName: 'King', email: 'Ada@Example.org', phone: '+2348012345678' }))
+      .then([{ type: 'AccountProfileUpdated', data: { accountId, changes: { lastName: 'King' } } }]);
   });
 });
 

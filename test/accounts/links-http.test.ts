@@ -1,6 +1,6 @@
 import t from 'tap';
 import { createTestApp, json } from '../helpers/app.js';
-import { bearer, linkTokenMailedTo, PASSWORD, signIn, signUp } from '../helpers/accounts.js';
+import { bearer, linkTokenMailedTo, PASSWORD, signIn, signUp, verifyEmail } from '../helpers/accounts.js';
 
 const HOUR = 3_600_000;
 
@@ -68,6 +68,7 @@ t.test('links sent by mail', async (t) => {
     t.equal((await mailsTo(person.email)).length, 1, 'no second link within a minute of the first');
     t.equal((await mailsTo('nobody@example.org')).length, 0);
 
+    await verifyEmail(test, person.email);
     const forgot = await post('/auth/password/forgot', { email: person.email.toUpperCase() });
     const forgotUnknown = await post('/auth/password/forgot', { email: 'nobody@example.org' });
     t.equal(forgot.statusCode, 202);
@@ -76,8 +77,18 @@ t.test('links sent by mail', async (t) => {
     t.same((await mailsTo(person.email)).map((mail) => mail.subject), ['Confirm your email address for PAMS', 'Reset your PAMS password']);
   });
 
-  t.test('a reset link sets a new password once, ends every session and proves the address', async (t) => {
+  t.test('a reset link goes only to a verified address; an unverified one gets the same answer and no mail', async (t) => {
     const person = await signUp(test);
+    const forgot = await post('/auth/password/forgot', { email: person.email });
+    t.equal(forgot.statusCode, 202);
+    t.same(json(forgot), json(await post('/auth/password/forgot', { email: 'nobody@example.org' })));
+    t.same((await mailsTo(person.email)).map((mail) => mail.subject), ['Confirm your email address for PAMS']);
+    t.notOk((await db.store.readStream(person.id)).some((event) => event.type === 'PasswordResetRequested'));
+  });
+
+  t.test('a reset link sets a new password once and ends every session', async (t) => {
+    const person = await signUp(test);
+    await verifyEmail(test, person.email);
     const session = await signIn(test, person.email);
     await post('/auth/password/forgot', { email: person.email });
     const token = await linkTokenMailedTo(test, person.email, /Reset/);
@@ -88,7 +99,7 @@ t.test('links sent by mail', async (t) => {
 
     const response = await post('/auth/password/reset', { token, newPassword: 'reset and remembered 3' });
     t.equal(response.statusCode, 200, 'the refused password left the link usable');
-    t.same((await db.store.readStream(person.id)).slice(-3).map((event) => event.type), ['PasswordResetRequested', 'PasswordReset', 'EmailVerified']);
+    t.same((await db.store.readStream(person.id)).slice(-2).map((event) => event.type), ['PasswordResetRequested', 'PasswordReset']);
     t.equal((await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: bearer(session.accessToken) })).statusCode, 401);
     t.equal((await post('/auth/password/reset', { token, newPassword: 'and once more again 4' })).statusCode, 400, 'once only');
     await signIn(test, person.email, 'reset and remembered 3');
@@ -96,6 +107,7 @@ t.test('links sent by mail', async (t) => {
 
   t.test('a reset link expires after PASSWORD_RESET_TTL_SECONDS', async (t) => {
     const person = await signUp(test);
+    await verifyEmail(test, person.email);
     await post('/auth/password/forgot', { email: person.email });
     const token = await linkTokenMailedTo(test, person.email, /Reset/);
     later(t, 2 * HOUR);
@@ -119,31 +131,62 @@ t.test('links sent by mail', async (t) => {
     t.ok(held.headers['retry-after']);
   });
 
-  t.test('PATCH /users/me changes only what is sent; a new email must be verified again', async (t) => {
+  t.test('PATCH /users/me changes only what is sent; a new email must be verified again, and the old one is told', async (t) => {
     const person = await signUp(test);
-    await post('/auth/verify-email', { token: await linkTokenMailedTo(test, person.email, /Confirm/) });
+    await verifyEmail(test, person.email);
     const { accessToken } = await signIn(test, person.email);
     const newEmail = `new.${person.email}`;
     const response = await app.inject({
       method: 'PATCH',
       url: '/api/v1/users/me',
       headers: bearer(accessToken),
-      payload: { lastName: 'King', email: newEmail },
+      payload: { lastName: 'King', email: newEmail, currentPassword: PASSWORD },
     });
     t.equal(response.statusCode, 200);
     const me = json(await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: bearer(accessToken) }));
     t.match(me, { firstName: 'Ada', lastName: 'King', email: newEmail, emailVerified: false });
+    t.same((await mailsTo(person.email)).at(-1)?.subject, 'The email address of your PAMS account was changed');
     await post('/auth/verify-email', { token: await linkTokenMailedTo(test, newEmail, /Confirm/) });
     await signIn(test, newEmail);
     const old = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: person.email, password: PASSWORD }, remoteAddress: '10.7.7.7' });
     t.equal(old.statusCode, 401, 'the old address no longer signs in');
 
     const other = await signUp(test);
-    const taken = await app.inject({ method: 'PATCH', url: '/api/v1/users/me', headers: bearer(accessToken), payload: { phone: other.phone } });
+    const taken = await app.inject({
+      method: 'PATCH',
+      url: '/api/v1/users/me',
+      headers: bearer(accessToken),
+      payload: { phone: other.phone, currentPassword: PASSWORD },
+    });
     t.equal(taken.statusCode, 409);
     t.equal(json(taken).field, 'phone');
     const role = await app.inject({ method: 'PATCH', url: '/api/v1/users/me', headers: bearer(accessToken), payload: { role: 'admin' } });
     t.equal(role.statusCode, 400);
     t.same(json(role).errors, [{ in: 'body', field: 'role', message: 'is not an allowed field' }]);
+  });
+
+  t.test('a stolen access token alone cannot change the email or phone: the current password is needed', async (t) => {
+    const person = await signUp(test);
+    await verifyEmail(test, person.email);
+    const { accessToken } = await signIn(test, person.email);
+    const patch = (payload: object) => app.inject({ method: 'PATCH', url: '/api/v1/users/me', headers: bearer(accessToken), payload, remoteAddress: '10.9.9.1' });
+    const before = (await db.store.readStream(person.id)).length;
+
+    const missing = await patch({ email: 'thief@example.org' });
+    t.equal(missing.statusCode, 400);
+    t.same(json(missing).errors, [{ in: 'body', field: 'currentPassword', message: 'is required to change your email or phone' }]);
+    t.equal((await patch({ phone: '+2348099999999' })).statusCode, 400);
+
+    const wrong = await patch({ email: 'thief@example.org', currentPassword: 'a guess at the password' });
+    t.equal(wrong.statusCode, 403);
+    t.match(json(wrong), { type: 'https://pams.dev/problems/wrong-password', errors: [{ field: 'currentPassword' }] });
+    t.equal((await db.store.readStream(person.id)).length, before, 'nothing changed');
+    t.same(await mailsTo('thief@example.org'), []);
+
+    for (let attempt = 0; attempt < 4; attempt += 1) await patch({ email: 'thief@example.org', currentPassword: `guess number ${attempt}` });
+    t.equal((await patch({ email: 'thief@example.org', currentPassword: PASSWORD })).statusCode, 429, 'wrong guesses are throttled like sign-ins');
+
+    const names = await patch({ firstName: 'Augusta' });
+    t.equal(names.statusCode, 200, 'a name needs no password');
   });
 });

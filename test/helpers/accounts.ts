@@ -44,4 +44,11 @@ export async function linkTokenMailedTo(test: TestApp, to: string, subject: RegE
   return token;
 }
 
+/** Follows the verification link mailed to `email`, as its owner would. */
+export async function verifyEmail(test: TestApp, email: string) {
+  const token = await linkTokenMailedTo(test, email, /Confirm your email/);
+  const response = await test.app.inject({ method: 'POST', url: '/api/v1/auth/verify-email', payload: { token } });
+  if (response.statusCode !== 200) throw new Error(`verification failed: ${response.statusCode} ${response.body}`);
+}
+
 export const bearer = (accessToken: string) => ({ authorization: `Bearer ${accessToken}` });
