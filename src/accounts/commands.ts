@@ -70,11 +70,13 @@ export interface DeactivateAccount {
   reason: string;
 }
 
+/** `email` is the address the provider vouches for: the identity links only to the account using it. */
 export interface LinkOidcIdentity {
   type: 'LinkOidcIdentity';
   accountId: string;
   issuer: string;
   subject: string;
+  email: string;
 }
 
 export type AccountCommand =

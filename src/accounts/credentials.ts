@@ -15,6 +15,10 @@ export async function savePasswordHash(on: Queryable, accountId: string, passwor
   );
 }
 
+export async function clearPasswordHash(on: Queryable, accountId: string) {
+  await on.query('delete from account_credentials where account_id = $1', [accountId]);
+}
+
 export async function passwordHashOf(on: Queryable, accountId: string): Promise<string | undefined> {
   const result = await on.query<{ password_hash: string }>({
     name: 'pams_password_hash_of',

@@ -5,6 +5,7 @@ import type {
   AccountCommand,
   LinkAccountToPatient,
   LinkAccountToPractitioner,
+  LinkOidcIdentity,
   RegisterAccount,
   UpdateAccountProfile,
 } from './commands.js';
@@ -78,6 +79,7 @@ export function evolve(state: AccountState, event: AccountEvent): AccountState {
     case 'PasswordChanged':
     case 'PasswordResetRequested':
     case 'PasswordReset':
+    case 'PasswordCleared':
       return state;
   }
 }
@@ -154,6 +156,27 @@ function updateProfile(command: UpdateAccountProfile, account: Account): Account
   return events;
 }
 
+/**
+ * An OIDC identity links to the account using the address its provider vouches for. If that
+ * account never proved the address, whoever registered it may not own it (they may have
+ * registered it first, to share the owner's sign-ins later): the provider's proof wins, the
+ * password chosen at registration goes, and the address counts as proven.
+ */
+function linkOidcIdentity(command: LinkOidcIdentity, account: Account): AccountEvent[] | Rejection {
+  const { accountId } = account;
+  if (account.oidcIdentities.includes(oidcKey(command.issuer, command.subject))) return [];
+  if (emailKey(command.email) !== emailKey(account.email)) {
+    return rejectConflict('The provider vouches for another address than the one this account uses.');
+  }
+  const linked: AccountEvent = { type: 'OidcIdentityLinked', data: { accountId, issuer: command.issuer, subject: command.subject } };
+  if (account.emailVerified) return [linked];
+  return [
+    { type: 'PasswordCleared', data: { accountId } },
+    { type: 'EmailVerified', data: { accountId, email: account.email } },
+    linked,
+  ];
+}
+
 export function decide(command: AccountCommand, state: AccountState): AccountEvent[] | Rejection {
   if (command.type === 'RegisterAccount') return register(command, state);
   if (state.status === 'none') return rejectNotFound(`No account with id ${command.accountId}.`);
@@ -189,8 +212,7 @@ export function decide(command: AccountCommand, state: AccountState): AccountEve
       return [{ type: 'AccountDeactivated', data: { accountId, reason } }];
     }
     case 'LinkOidcIdentity':
-      if (state.oidcIdentities.includes(oidcKey(command.issuer, command.subject))) return [];
-      return [{ type: 'OidcIdentityLinked', data: { accountId, issuer: command.issuer, subject: command.subject } }];
+      return linkOidcIdentity(command, state);
     default: {
       const unhandled: never = command;
       throw new Error(`Unhandled command ${JSON.stringify(unhandled)}`);

@@ -31,6 +31,8 @@ export type AccountProfileUpdated = DomainEvent<
 export type PasswordChanged = DomainEvent<'PasswordChanged', { accountId: string }>;
 export type PasswordResetRequested = DomainEvent<'PasswordResetRequested', { accountId: string }>;
 export type PasswordReset = DomainEvent<'PasswordReset', { accountId: string }>;
+/** The account has no password any more: it signs in only another way (an OIDC identity) or after a reset. */
+export type PasswordCleared = DomainEvent<'PasswordCleared', { accountId: string }>;
 export type AccountDeactivated = DomainEvent<'AccountDeactivated', { accountId: string; reason: string }>;
 export type AccountLinkedToPatient = DomainEvent<'AccountLinkedToPatient', { accountId: string; patientId: string }>;
 export type AccountLinkedToPractitioner = DomainEvent<
@@ -49,6 +51,7 @@ export type AccountEvent =
   | PasswordChanged
   | PasswordResetRequested
   | PasswordReset
+  | PasswordCleared
   | AccountDeactivated
   | AccountLinkedToPatient
   | AccountLinkedToPractitioner
@@ -64,6 +67,7 @@ export const ACCOUNT_EVENT_VERSIONS: Record<AccountEvent['type'], number> = {
   PasswordChanged: 1,
   PasswordResetRequested: 1,
   PasswordReset: 1,
+  PasswordCleared: 1,
   AccountDeactivated: 1,
   AccountLinkedToPatient: 1,
   AccountLinkedToPractitioner: 1,

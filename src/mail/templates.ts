@@ -51,6 +51,22 @@ export function emailChangedMail(to: string, firstName: string): Mail {
   };
 }
 
+/** To the address an OIDC sign-in just proved, when an account registered with it had not. */
+export function accountClaimedMail(to: string, firstName: string): Mail {
+  return {
+    to,
+    subject: 'Your PAMS account now opens only with your sign-in provider',
+    body: [
+      `Hello ${firstName},`,
+      '',
+      'You signed in to PAMS with your sign-in provider. An account had been registered with this address before, and the address had never been confirmed.',
+      'Since your provider confirms that the address is yours, that account is now yours: the password it was registered with has been removed and every session it had has ended.',
+      '',
+      'If you did not register it yourself, someone else did: check its details, and contact your PAMS administrator if anything is not yours.',
+    ].join('\n'),
+  };
+}
+
 export function invitationMail(to: string, firstName: string, token: string, baseUrl: string, ttlSeconds: number): Mail {
   return {
     to,

@@ -1,3 +1,4 @@
+import { clearPasswordHash } from '../accounts/credentials.js';
 import type { Account } from '../accounts/decider.js';
 import { accountDecider } from '../accounts/decider.js';
 import { CLAIM_SCOPES, oidcKey } from '../accounts/events.js';
@@ -8,7 +9,11 @@ import { AppError } from '../errors.js';
 import { handleCommand } from '../event-store/command-handler.js';
 import type { Queryable } from '../event-store/types.js';
 import type { EventMetadata } from '../event-store/types.js';
+import { enqueueMail } from '../mail/outbox.js';
+import { accountClaimedMail } from '../mail/templates.js';
 import { EARLIEST_BIRTH_DATE } from '../patients/decider.js';
+import { revokeAllSessions } from '../sessions/refresh-tokens.js';
+import type { RevocationList } from '../sessions/revocations.js';
 import type { IdentityClaims } from './provider.js';
 
 export const signInFailed = (detail: string) => new AppError(401, 'oidc-sign-in-failed', 'Sign-in failed', detail);
@@ -32,19 +37,31 @@ function patientFrom(claims: IdentityClaims) {
 }
 
 /**
- * The account an OIDC identity signs in to. Known identity: its account. Otherwise the account
- * with the same address, if the provider verified it, gets the identity linked (OidcIdentityLinked).
+ * The account an OIDC identity signs in to. Known identity: its account. Otherwise, only if the
+ * provider verified the email, the account with that address gets the identity linked
+ * (OidcIdentityLinked); if that account had never proved the address, its password is cleared
+ * and its sessions end first, and the address is told (see the decider's linkOidcIdentity).
  * Otherwise a patient account is created, with its patient record when the provider gave a birth
  * date. Every link is an event, and the identity is a unique claim: one account per identity.
  */
-export async function accountForIdentity(deps: MailingDeps, claims: IdentityClaims, metadata: EventMetadata, now: Date): Promise<Account> {
+export async function accountForIdentity(
+  deps: MailingDeps & { revocations: RevocationList },
+  claims: IdentityClaims,
+  metadata: EventMetadata,
+  now: Date,
+): Promise<Account> {
   const { store } = deps;
   const issuer = claims.iss!;
-  const linkIdentity = (accountId: string, role: string, on?: Queryable) =>
+  const linkIdentity = (accountId: string, role: string, email: string, on?: Queryable) =>
     handleCommand(
       store,
       accountDecider,
-      { streamId: accountId, command: { type: 'LinkOidcIdentity', accountId, issuer, subject: claims.sub }, metadata: asSelf(metadata, accountId, role), now },
+      {
+        streamId: accountId,
+        command: { type: 'LinkOidcIdentity', accountId, issuer, subject: claims.sub, email },
+        metadata: asSelf(metadata, accountId, role),
+        now,
+      },
       on,
     );
 
@@ -59,7 +76,14 @@ export async function accountForIdentity(deps: MailingDeps, claims: IdentityClai
   if (existingId) {
     const existing = (await loadAccount(store, existingId))!;
     if (existing.status !== 'active') throw signInFailed('This account is deactivated.');
-    await linkIdentity(existingId, existing.role ?? 'anonymous');
+    const ended = await store.transaction(async (client) => {
+      const outcome = await linkIdentity(existingId, existing.role ?? 'anonymous', email, client);
+      if (!outcome.events.some((event) => event.type === 'PasswordCleared')) return [];
+      await clearPasswordHash(client, existingId);
+      await enqueueMail(client, accountClaimedMail(existing.email, existing.firstName));
+      return revokeAllSessions(client, existingId, 'address proven by an OIDC sign-in');
+    });
+    deps.revocations.add(ended);
     return (await loadAccount(store, existingId))!;
   }
   const patient = patientFrom(claims);
@@ -75,7 +99,7 @@ export async function accountForIdentity(deps: MailingDeps, claims: IdentityClai
       emailVerified: true,
       ...(patient ? { patient } : {}),
       welcome: 'none',
-      then: (accountId, client) => linkIdentity(accountId, 'patient', client),
+      then: (accountId, client) => linkIdentity(accountId, 'patient', email, client),
     },
     (accountId) => asSelf(metadata, accountId, 'patient'),
     now,

@@ -216,11 +216,21 @@ t.test('deactivation', async (t) => {
 });
 
 t.test('OIDC identities', async (t) => {
-  const link: AccountCommand = { type: 'LinkOidcIdentity', accountId, issuer: 'https://id.example.org', subject: 'abc' };
-  t.test('are linked once, and claimed so no other account can take them', async (t) => {
-    spec(t).given(...registered()).when(link).then([{ type: 'OidcIdentityLinked', data: { accountId, issuer: 'https://id.example.org', subject: 'abc' } }]);
-    spec(t).given(...registered(), { type: 'OidcIdentityLinked', data: { accountId, issuer: 'https://id.example.org', subject: 'abc' } }).when(link).thenNothing();
-    const events = accountDecider.decide(link, stateAfter(...registered())) as AccountEvent[];
-    t.same(uniqueClaims(events, stateAfter(...registered())).claims, [{ scope: 'oidc-identity', value: 'https://id.example.org abc' }]);
+  const link: AccountCommand = { type: 'LinkOidcIdentity', accountId, issuer: 'https://id.example.org', subject: 'abc', email: 'ada@example.org' };
+  const linked: AccountEvent = { type: 'OidcIdentityLinked', data: { accountId, issuer: 'https://id.example.org', subject: 'abc' } };
+  t.test('are linked once to an account that proved its address, and claimed so no other account can take them', async (t) => {
+    spec(t).given(...registered(), verified).when(link).then([linked]);
+    spec(t).given(...registered(), verified, linked).when(link).thenNothing();
+    const events = accountDecider.decide(link, stateAfter(...registered(), verified)) as AccountEvent[];
+    t.same(uniqueClaims(events, stateAfter(...registered(), verified)).claims, [{ scope: 'oidc-identity', value: 'https://id.example.org abc' }]);
+  });
+  t.test("meeting an account that never proved its address, the provider's proof wins: its password is cleared first", async (t) => {
+    spec(t)
+      .given(...registered())
+      .when(link)
+      .then([{ type: 'PasswordCleared', data: { accountId } }, { type: 'EmailVerified', data: { accountId, email: 'Ada@Example.org' } }, linked]);
+  });
+  t.test('are not linked to an account using another address than the provider vouches for', async (t) => {
+    spec(t).given(...registered(), verified).when({ ...link, email: 'someone.else@example.org' }).thenRejected({ kind: 'conflict' });
   });
 });

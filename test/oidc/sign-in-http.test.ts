@@ -4,7 +4,7 @@ import t from 'tap';
 import { v4 as uuid } from 'uuid';
 import { buildApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { bearer, signUp } from '../helpers/accounts.js';
+import { bearer, PASSWORD, signIn, signUp, verifyEmail } from '../helpers/accounts.js';
 import { createTestDatabase } from '../helpers/database.js';
 import { json, type TestApp } from '../helpers/app.js';
 
@@ -133,8 +133,12 @@ t.test('signing in with an OpenID Connect provider', async (t) => {
     t.equal(await accountCount(), before);
   });
 
-  t.test('an existing account with the same verified email gets the identity linked', async (t) => {
+  const login = (username: string, password: string) =>
+    app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password }, remoteAddress: `10.20.${Math.floor(Math.random() * 250)}.1` });
+
+  t.test('an existing account that verified the same email gets the identity linked, and keeps its password', async (t) => {
     const existing = await signUp(test);
+    await verifyEmail(test, existing.email);
     const { sub } = newPerson({ email: existing.email.toUpperCase() });
     const { response } = await roundTrip();
     t.equal(response.statusCode, 200, response.statusCode === 200 ? 'signed in' : response.body);
@@ -142,16 +146,46 @@ t.test('signing in with an OpenID Connect provider', async (t) => {
     const last = (await db.store.readStream(existing.id)).at(-1)!;
     t.same([last.type, last.data], ['OidcIdentityLinked', { accountId: existing.id, issuer, subject: sub }]);
     t.match(last.metadata, { actorId: existing.id });
+    t.equal((await login(existing.email, PASSWORD)).statusCode, 200);
+  });
+
+  t.test("an unverified account with the same email: the provider's proof wins, its password and sessions end, the owner is told", async (t) => {
+    // Someone registered the address first, with a password of their own, and signed in.
+    const squatter = await signUp(test);
+    const session = await signIn(test, squatter.email);
+    const { sub } = newPerson({ email: squatter.email });
+    const { response } = await roundTrip();
+    t.equal(response.statusCode, 200, response.statusCode === 200 ? 'signed in' : response.body);
+    t.equal(app.jwt.decode<{ sub: string }>(json(response).accessToken)!.sub, squatter.id);
+
+    const tail = (await db.store.readStream(squatter.id)).slice(-3);
+    t.same(
+      tail.map((event) => [event.type, event.data]),
+      [
+        ['PasswordCleared', { accountId: squatter.id }],
+        ['EmailVerified', { accountId: squatter.id, email: squatter.email }],
+        ['OidcIdentityLinked', { accountId: squatter.id, issuer, subject: sub }],
+      ],
+    );
+    t.equal((await login(squatter.email, PASSWORD)).statusCode, 401, 'the pre-registered password no longer signs in');
+    const refreshed = await app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: session.refreshToken } });
+    t.equal(refreshed.statusCode, 401, 'its session has ended');
+    t.equal((await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: bearer(session.accessToken) })).statusCode, 401, 'its access token too');
+    const mail = await db.pool.query('select subject from mail_outbox where to_address = $1 order by created_at desc limit 1', [squatter.email]);
+    t.same(mail.rows, [{ subject: 'Your PAMS account now opens only with your sign-in provider' }]);
   });
 
   t.test('an email the provider has not verified neither matches nor creates an account', async (t) => {
     const existing = await signUp(test);
+    const history = (await db.store.readStream(existing.id)).length;
     newPerson({ email: existing.email, email_verified: false });
     const before = await accountCount();
     const { response } = await roundTrip();
     t.equal(response.statusCode, 401);
     t.match(json(response), { type: 'https://pams.dev/problems/oidc-sign-in-failed', detail: /email/ });
     t.equal(await accountCount(), before);
+    t.equal((await db.store.readStream(existing.id)).length, history, 'the existing account is left as it was');
+    t.equal((await login(existing.email, PASSWORD)).statusCode, 200);
   });
 
   t.test('a tampered state is refused before the code is exchanged, and creates nothing', async (t) => {
