@@ -28,14 +28,14 @@ function keysOf({ address, accountKey }: PasswordAttempt): ThrottledKey[] {
  * to guess the password at leisure.
  */
 export async function passwordAttempt(
-  { store, pool, passwords }: Pick<AppDeps, 'store' | 'pool'> & { passwords: PasswordHashing },
+  { pool, passwords }: Pick<AppDeps, 'pool'> & { passwords: PasswordHashing },
   attempt: PasswordAttempt,
   check: (scrypt: Scrypt) => Promise<boolean>,
 ): Promise<boolean> {
   const keys = keysOf(attempt);
   // The slot is taken before the attempt is counted: a 503 counts against nobody.
   return passwords.withSlot(async (scrypt) => {
-    await admitAttempt(store, keys, attempt.now);
+    await admitAttempt(pool, keys, attempt.now);
     const passed = await check(scrypt);
     if (passed) await forgiveAttempt(pool, keys);
     return passed;

@@ -31,7 +31,8 @@ export function sessionRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
         config: { access: { public: true } },
         schema: {
           summary: 'Sign in with email, phone or username and password',
-          description: 'Repeated failures slow down, then lock, the account and the client address (429 with Retry-After).',
+          description:
+            'Repeated failures lock the guessing address out of the account and slow the account itself down (429 with Retry-After); 503 with Retry-After while too many passwords are being checked.',
           tags: TAGS,
           body: LoginBody,
           response: { 200: TokenPair, ...problems(400, 401, 429, 503) },

@@ -1,5 +1,5 @@
 import { AppError } from '../errors.js';
-import type { EventStore } from '../event-store/store.js';
+import type pg from 'pg';
 import type { Queryable } from '../event-store/types.js';
 import { afterAttempt, secondsHeldBack, type KeyAttempts, type ThrottleRule } from './throttle-policy.js';
 
@@ -24,10 +24,14 @@ export interface ThrottledKey {
  * when any key is held back. The keys' rows stay locked from the read to the write, so parallel
  * attempts are counted one after another and each sees the ones before it.
  */
-export async function admitAttempt(store: EventStore, keys: ThrottledKey[], now: Date): Promise<void> {
+export async function admitAttempt(pool: pg.Pool, keys: ThrottledKey[], now: Date): Promise<void> {
   // One order for every caller, so two attempts sharing keys never wait for each other's locks.
   const sorted = [...keys].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  await store.transaction(async (client) => {
+  // Not the store's transaction: that one wakes the projection workers on commit, and nothing
+  // here is an event.
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
     const locked = await client.query<{ key: string; failures: number; last_failure_at: Date; locked_until: Date | null }>(
       `insert into login_throttle as t (key, failures, last_failure_at)
        select key, 0, $2 from unnest($1::text[]) with ordinality as k(key, n) order by n
@@ -48,7 +52,13 @@ export async function admitAttempt(store: EventStore, keys: ThrottledKey[], now:
        where t.key = n.key`,
       [sorted.map(({ key }) => key), next.map((attempts) => attempts.failures), next.map((attempts) => attempts.lockedUntil), now],
     );
-  });
+    await client.query('commit');
+  } catch (error) {
+    await client.query('rollback').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
 }
 
 /** After a success: each key forgets its failures, or takes back the one this attempt counted. */
