@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { notFound } from '../errors.js';
 import { handleCommand } from '../event-store/command-handler.js';
 import { eventMetadata } from '../http/actor.js';
+import type { AccountDeps } from '../http/deps.js';
 import type { Transaction } from '../http/idempotency.js';
 import { revokeAllSessions } from '../sessions/refresh-tokens.js';
 import { accountKeyOf, passwordAttempt } from '../sessions/password-attempts.js';
@@ -10,7 +11,6 @@ import { accountDecider, type Account } from './decider.js';
 import { badField, unusableLink } from './errors.js';
 import { loadAccount } from './lookup.js';
 import { passwordProblem } from './password-policy.js';
-import type { AccountDeps } from './routes.js';
 
 export interface AccountChanged {
   id: string;

@@ -2,13 +2,13 @@ import type { FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import { handleCommand } from '../event-store/command-handler.js';
 import { eventMetadata } from '../http/actor.js';
+import type { AccountDeps } from '../http/deps.js';
 import { enqueueMail } from '../mail/outbox.js';
 import { emailChangedMail } from '../mail/templates.js';
 import { accountDecider } from './decider.js';
 import { loadAccount } from './lookup.js';
 import { sendVerificationLink } from './mailings.js';
 import { proveCurrentPassword, type AccountChanged } from './passwords-and-links.js';
-import type { AccountDeps } from './routes.js';
 
 export interface ProfileChanges {
   firstName?: string;

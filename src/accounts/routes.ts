@@ -6,12 +6,10 @@ import { forbidden } from '../auth/access.js';
 import { derivedKey } from '../auth/keys.js';
 import { handleCommand } from '../event-store/command-handler.js';
 import { eventMetadata } from '../http/actor.js';
-import type { AppDeps } from '../http/deps.js';
-import type { PasswordHashing } from './password-hashing.js';
+import type { AccountDeps } from '../http/deps.js';
 import { transactionalCommands } from '../http/idempotency.js';
 import { CommandResult, IdempotencyHeaders, problems } from '../http/schemas.js';
 import { revokeAllSessions } from '../sessions/refresh-tokens.js';
-import type { RevocationList } from '../sessions/revocations.js';
 import { recentlyIssued } from './credentials.js';
 import { accountDecider, type Account } from './decider.js';
 import { badField } from './errors.js';
@@ -35,8 +33,6 @@ import {
   TokenBody,
   UpdateMeBody,
 } from './schemas.js';
-
-export type AccountDeps = AppDeps & { revocations: RevocationList; passwords: PasswordHashing };
 
 const AUTH = ['auth'];
 const ACCOUNTS = ['accounts'];

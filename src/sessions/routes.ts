@@ -3,7 +3,7 @@ import { AppError } from '../errors.js';
 import { digest, newSecret, passwordHashOf } from '../accounts/credentials.js';
 import type { Account } from '../accounts/decider.js';
 import { claimOfSignInName, loadAccount } from '../accounts/lookup.js';
-import type { AccountDeps } from '../accounts/routes.js';
+import type { AccountDeps } from '../http/deps.js';
 import { problems } from '../http/schemas.js';
 import { familyOf, presentRefreshToken, replaceRefreshToken, revokeFamily } from './refresh-tokens.js';
 import { LoginBody, RefreshBody, TokenPair } from './schemas.js';
