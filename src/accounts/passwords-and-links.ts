@@ -105,7 +105,13 @@ export async function proveCurrentPassword(deps: AccountDeps, request: FastifyRe
 }
 
 /** Changes the caller's password after checking the old one. */
-export async function changePassword(deps: AccountDeps, request: FastifyRequest, oldPassword: string, newPassword: string) {
+export async function changePassword(
+  deps: AccountDeps,
+  request: FastifyRequest,
+  oldPassword: string,
+  newPassword: string,
+  transaction: Transaction<AccountChanged>,
+): Promise<AccountChanged> {
   const { store, clock, revocations } = deps;
   const now = clock();
   const accountId = request.actor.id!;
@@ -116,7 +122,8 @@ export async function changePassword(deps: AccountDeps, request: FastifyRequest,
   const weak = passwordProblem(newPassword, account);
   if (weak) throw badField('newPassword', weak);
   const passwordHash = await deps.passwords.hash(newPassword);
-  const done = await store.transaction(async (client) => {
+  let families: string[] = [];
+  const changed = await transaction(async (client) => {
     const outcome = await handleCommand(
       store,
       accountDecider,
@@ -124,8 +131,9 @@ export async function changePassword(deps: AccountDeps, request: FastifyRequest,
       client,
     );
     await savePasswordHash(client, accountId, passwordHash, now);
-    return { outcome, families: await revokeAllSessions(client, accountId, 'password changed') };
+    families = await revokeAllSessions(client, accountId, 'password changed');
+    return { id: accountId, version: outcome.version, position: outcome.position };
   });
-  revocations.add(done.families);
-  return { id: accountId, version: done.outcome.version, position: done.outcome.position };
+  revocations.add(families);
+  return changed;
 }

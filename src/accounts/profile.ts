@@ -3,6 +3,7 @@ import { AppError } from '../errors.js';
 import { handleCommand } from '../event-store/command-handler.js';
 import { eventMetadata } from '../http/actor.js';
 import type { AccountDeps } from '../http/deps.js';
+import type { Transaction } from '../http/idempotency.js';
 import { enqueueMail } from '../mail/outbox.js';
 import { emailChangedMail } from '../mail/templates.js';
 import { accountDecider } from './decider.js';
@@ -29,7 +30,12 @@ const wrongCurrentPassword = () =>
  * them needs the current password (a stolen access token alone cannot take the account over); the
  * new address must be verified, and the old one is told.
  */
-export async function updateProfile(deps: AccountDeps, request: FastifyRequest, body: ProfileChanges): Promise<AccountChanged> {
+export async function updateProfile(
+  deps: AccountDeps,
+  request: FastifyRequest,
+  body: ProfileChanges,
+  transaction: Transaction<AccountChanged>,
+): Promise<AccountChanged> {
   const { store, clock } = deps;
   const now = clock();
   const accountId = request.actor.id!;
@@ -37,7 +43,7 @@ export async function updateProfile(deps: AccountDeps, request: FastifyRequest, 
   const passwordConfirmed = currentPassword !== undefined && (await proveCurrentPassword(deps, request, currentPassword));
   if (currentPassword !== undefined && !passwordConfirmed) throw wrongCurrentPassword();
   const metadata = eventMetadata(request);
-  return store.transaction(async (client) => {
+  return transaction(async (client) => {
     const before = await loadAccount(store, accountId, client);
     const outcome = await handleCommand(
       store,

@@ -6,8 +6,9 @@ import { forbidden } from '../auth/access.js';
 import { derivedKey } from '../auth/keys.js';
 import { handleCommand } from '../event-store/command-handler.js';
 import { eventMetadata } from '../http/actor.js';
+import { executeCommand } from '../http/command.js';
 import type { AccountDeps } from '../http/deps.js';
-import { transactionalCommands } from '../http/idempotency.js';
+import type { Transaction } from '../http/idempotency.js';
 import { CommandResult, IdempotencyHeaders, problems } from '../http/schemas.js';
 import { revokeAllSessions } from '../sessions/refresh-tokens.js';
 import { recentlyIssued } from './credentials.js';
@@ -47,7 +48,7 @@ const RESEND_AFTER_SECONDS = 60;
 export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
   const { store, config, clock, revocations } = deps;
   // Keyed with the server's secret: a sign-up's request hash covers its password.
-  const executeTransactional = transactionalCommands(store, derivedKey(config.JWT_SECRET, 'idempotency-request-hashes').toString('base64url'));
+  const keyed = { secret: derivedKey(config.JWT_SECRET, 'idempotency-request-hashes').toString('base64url') };
   const created = ({ accountId, ...rest }: CreatedAccount) => ({ id: accountId, ...rest });
 
   /**
@@ -60,12 +61,13 @@ export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
     purpose: 'verify-email' | 'reset-password',
     wanted: (account: Account) => boolean,
     send: (client: PoolClient, account: Account, metadata: EventMetadata, now: Date) => Promise<unknown>,
+    transaction: Transaction<unknown>,
   ) {
     const now = clock();
     const accountId = await accountIdByEmail(store, email);
     const account = accountId && (await loadAccount(store, accountId));
     if (!account || account.status !== 'active' || !wanted(account)) return;
-    await store.transaction(async (client) => {
+    await transaction(async (client) => {
       if (await recentlyIssued(client, account.accountId, purpose, now, RESEND_AFTER_SECONDS)) return;
       await send(client, account, { ...eventMetadata(request), actorId: null, actorRole: 'anonymous' }, now);
     });
@@ -93,11 +95,13 @@ export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
         if (accountType === 'practitioner' && sex !== undefined) throw badField('sex', 'is only for patient accounts');
         const weak = passwordProblem(password, { email: person.email, username: person.username });
         if (weak) throw badField('password', weak);
-        return executeTransactional(request, reply, {
+        return executeCommand(request, reply, {
+          store,
           status: 201,
-          // Hashed here, not before: a replayed sign-up costs no hashing, and a taken address
+          idempotency: keyed,
+          // Hashed inside, not before: a replayed sign-up costs no hashing, and a taken address
           // (which the answer tells anyway) none either.
-          run: async (transaction) => {
+          inTransaction: async (transaction) => {
             const username = person.username ?? null;
             await refuseTakenValues(store, { ...person, username });
             return createAccount(
@@ -135,9 +139,11 @@ export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) =>
-        executeTransactional(request, reply, {
+        executeCommand(request, reply, {
+          store,
           status: 200,
-          run: (transaction) => verifyEmail(deps, request, request.body.token, transaction),
+          idempotency: keyed,
+          inTransaction: (transaction) => verifyEmail(deps, request, request.body.token, transaction),
           respond: (result: AccountChanged) => result,
         }),
     );
@@ -153,12 +159,22 @@ export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
           response: { 202: Accepted, ...problems(400, 429) },
         },
       },
-      async (request, reply) => {
-        await mailIfKnown(request, request.body.email, 'verify-email', (account) => !account.emailVerified, (client, account, metadata, now) =>
-          sendVerificationLink(deps, client, account, metadata, now),
-        );
-        return reply.code(202).send({ detail: MAYBE_SENT });
-      },
+      async (request, reply) =>
+        executeCommand(request, reply, {
+          store,
+          status: 202,
+          idempotency: 'ignored',
+          inTransaction: (transaction) =>
+            mailIfKnown(
+              request,
+              request.body.email,
+              'verify-email',
+              (account) => !account.emailVerified,
+              (client, account, metadata, now) => sendVerificationLink(deps, client, account, metadata, now),
+              transaction,
+            ),
+          respond: () => ({ detail: MAYBE_SENT }),
+        }),
     );
 
     app.post(
@@ -172,14 +188,24 @@ export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
           response: { 202: Accepted, ...problems(400, 429) },
         },
       },
-      async (request, reply) => {
-        // Only to a proven address: an unverified one may not be the owner's (it may have been
-        // typed wrong, or put there with a stolen access token).
-        await mailIfKnown(request, request.body.email, 'reset-password', (account) => account.emailVerified, (client, account, metadata, now) =>
-          sendPasswordLink(deps, client, account, metadata, now, 'reset'),
-        );
-        return reply.code(202).send({ detail: MAYBE_SENT });
-      },
+      async (request, reply) =>
+        executeCommand(request, reply, {
+          store,
+          status: 202,
+          idempotency: 'ignored',
+          inTransaction: (transaction) =>
+            mailIfKnown(
+              request,
+              request.body.email,
+              'reset-password',
+              // Only to a proven address: an unverified one may not be the owner's (it may have
+              // been typed wrong, or put there with a stolen access token).
+              (account) => account.emailVerified,
+              (client, account, metadata, now) => sendPasswordLink(deps, client, account, metadata, now, 'reset'),
+              transaction,
+            ),
+          respond: () => ({ detail: MAYBE_SENT }),
+        }),
     );
 
     app.post(
@@ -195,9 +221,11 @@ export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) =>
-        executeTransactional(request, reply, {
+        executeCommand(request, reply, {
+          store,
           status: 200,
-          run: (transaction) => resetPassword(deps, request, request.body.token, request.body.newPassword, transaction),
+          idempotency: keyed,
+          inTransaction: (transaction) => resetPassword(deps, request, request.body.token, request.body.newPassword, transaction),
           respond: ({ families: _families, ...result }: PasswordReset) => result,
         }),
     );
@@ -213,7 +241,14 @@ export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
           response: { 200: CommandResult, ...problems(400, 404, 429, 503) },
         },
       },
-      async (request) => changePassword(deps, request, request.body.oldPassword, request.body.newPassword),
+      async (request, reply) =>
+        executeCommand(request, reply, {
+          store,
+          status: 200,
+          idempotency: 'ignored',
+          inTransaction: (transaction) => changePassword(deps, request, request.body.oldPassword, request.body.newPassword, transaction),
+          respond: (result: AccountChanged) => result,
+        }),
     );
 
     app.patch(
@@ -229,7 +264,14 @@ export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
           response: { 200: CommandResult, ...problems(400, 403, 404, 409, 429, 503) },
         },
       },
-      async (request) => updateProfile(deps, request, request.body),
+      async (request, reply) =>
+        executeCommand(request, reply, {
+          store,
+          status: 200,
+          idempotency: 'ignored',
+          inTransaction: (transaction) => updateProfile(deps, request, request.body, transaction),
+          respond: (result: AccountChanged) => result,
+        }),
     );
 
     app.post(
@@ -246,9 +288,11 @@ export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const { role, phone, username, ...person } = request.body;
-        return executeTransactional(request, reply, {
+        return executeCommand(request, reply, {
+          store,
           status: 201,
-          run: (transaction) =>
+          idempotency: keyed,
+          inTransaction: (transaction) =>
             createAccount(
               deps,
               { ...person, role, phone: phone ?? null, username: username ?? null, registeredVia: 'admin', welcome: 'invitation' },
@@ -279,9 +323,11 @@ export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
         // The last admin locking everyone out by accident is worse than needing a second admin.
         if (accountId === request.actor.id) throw forbidden('You cannot deactivate your own account.');
         const { reason } = request.body;
-        return executeTransactional(request, reply, {
+        return executeCommand(request, reply, {
+          store,
           status: 200,
-          run: async (transaction) => {
+          idempotency: keyed,
+          inTransaction: async (transaction) => {
             const ended = await transaction(async (client) => {
               const outcome = await handleCommand(
                 store,

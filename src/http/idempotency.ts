@@ -1,7 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { PoolClient } from 'pg';
-import { unprocessable } from '../errors.js';
+import { AppError, unprocessable } from '../errors.js';
 import { IdempotencyKeyInUse } from '../event-store/errors.js';
 import type { EventStore } from '../event-store/store.js';
 import type { IdempotencyRecord } from '../event-store/types.js';
@@ -38,81 +38,85 @@ export function idempotencyKeyOf(request: FastifyRequest, secret?: string): Idem
   return { scope: request.actor.id ?? 'anonymous', key, requestHash: requestHash(request, secret) };
 }
 
-/** Answers as the first request with this key did, or refuses a different request under it. */
-export function replay(reply: FastifyReply, stored: IdempotencyRecord, requestHash: string, headers: Record<string, string> = {}) {
-  if (stored.requestHash !== requestHash) {
-    throw unprocessable('This Idempotency-Key was already used for a different request; use a new key.');
-  }
-  return reply.code(stored.statusCode).headers(headers).header('idempotent-replayed', 'true').send(stored.response);
+/**
+ * How a command runs under an Idempotency-Key. The command claims the key with its own writes (the
+ * append, or the first statement of its transaction): a duplicate still in flight makes that claim
+ * wait for it, then fail with IdempotencyKeyInUse, and a retry can never write twice.
+ */
+export interface KeyedCommand<Outcome, Answer> {
+  run: () => Promise<Outcome>;
+  /** False when the run wrote nothing (nothing to change), so claimed no key. */
+  claimedKey: (outcome: Outcome) => boolean;
+  answer: (outcome: Outcome) => Answer;
+  /** The first request's answer, as stored under the key. */
+  replay: (stored: IdempotencyRecord) => Answer;
 }
 
+// A refusal of a retry may only mean that the first request already did the work (the record is
+// inactive because it deactivated it; the version moved because it appended).
+const isRefusal = (error: unknown) => error instanceof AppError && error.status < 500;
+
 /**
- * Runs a command once per Idempotency-Key: a key already used answers as the first request did
- * (`replayStored`), and so does a key that a concurrent duplicate claimed first while `run` ran
- * (it throws IdempotencyKeyInUse). Without a key, just runs it.
+ * Runs a command once per Idempotency-Key, answering a retry as the first request was answered.
+ * A first request pays no look-up: the stored answer is read only when the command did not claim
+ * the key (it was taken, or the decision was a refusal or nothing to change), and then replayed
+ * in place of what the command answered. A different request under a used key is refused (422).
  */
-export async function onceByKey<Answer>(
+export async function onceByKey<Outcome, Answer>(
   store: EventStore,
   idempotency: IdempotencyKey | undefined,
-  replayStored: (stored: IdempotencyRecord, requestHash: string) => Answer,
-  run: () => Promise<Answer>,
+  command: KeyedCommand<Outcome, Answer>,
 ): Promise<Answer> {
-  if (!idempotency) return run();
-  const stored = await store.findIdempotentResponse(idempotency.scope, idempotency.key);
-  if (stored) return replayStored(stored, idempotency.requestHash);
+  if (!idempotency) return command.answer(await command.run());
+  const storedAnswer = async () => {
+    const stored = await store.findIdempotentResponse(idempotency.scope, idempotency.key);
+    if (stored && stored.requestHash !== idempotency.requestHash) {
+      throw unprocessable('This Idempotency-Key was already used for a different request; use a new key.');
+    }
+    return stored && command.replay(stored);
+  };
+  let outcome: Outcome;
   try {
-    return await run();
+    outcome = await command.run();
   } catch (error) {
-    if (!(error instanceof IdempotencyKeyInUse)) throw error;
-    const winner = await store.findIdempotentResponse(idempotency.scope, idempotency.key);
-    if (!winner) throw error;
-    return replayStored(winner, idempotency.requestHash);
+    if (!(error instanceof IdempotencyKeyInUse || isRefusal(error))) throw error;
+    const replayed = await storedAnswer();
+    if (replayed === undefined) throw error;
+    return replayed;
   }
+  if (command.claimedKey(outcome)) return command.answer(outcome);
+  return (await storedAnswer()) ?? command.answer(outcome);
+}
+
+/** Replays a stored answer: its status and body, the headers given, and `idempotent-replayed`. */
+export function replay(reply: FastifyReply, stored: IdempotencyRecord, headers: Record<string, string> = {}) {
+  return reply.code(stored.statusCode).headers(headers).header('idempotent-replayed', 'true').send(stored.response);
 }
 
 /** Runs `work` in one transaction and answers what it returned. */
 export type Transaction<Result> = (work: (client: PoolClient) => Promise<Result>) => Promise<Result>;
 
-export interface TransactionalCommand<Result> {
-  status: 200 | 201;
-  /** The command: its writes go through `transaction`, called once (again only after a rollback). */
-  run: (transaction: Transaction<Result>) => Promise<Result>;
-  /** The response body, from what the transaction returned; recorded for replays before it commits. */
-  respond: (result: Result) => object;
-}
-
 /**
- * Idempotency-Key for POST commands that run their own transaction (accounts) rather than one
- * append through executeCommand. Not for sign-in, refresh, sign-out, forgot-password or resend:
- * they issue secrets or must answer alike whatever the address, so a stored answer must not exist.
- *
- * The key is claimed first in the command's transaction, so a concurrent duplicate waits on it and
- * then replays, and it commits with the events: a retry can never append twice.
+ * The store's transaction, claiming `idempotency` as its first statement and recording `respond`'s
+ * answer under it before it commits; `committed` says whether one did.
  */
-export function transactionalCommands(store: EventStore, secret?: string) {
-  return async function executeTransactional<Result>(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    command: TransactionalCommand<Result>,
-  ) {
-    const idempotency = idempotencyKeyOf(request, secret);
-    const underKey: Transaction<Result> = (work) =>
-      store.transaction(async (client) => {
-        if (!idempotency) return work(client);
-        if (!(await store.claimIdempotencyKey(client, { ...idempotency, statusCode: command.status }))) {
-          throw new IdempotencyKeyInUse();
-        }
-        const result = await work(client);
-        await store.recordIdempotentResponse(client, idempotency, command.respond(result));
-        return result;
-      });
-    return onceByKey(
-      store,
-      idempotency,
-      (stored, requestHash) => replay(reply, stored, requestHash),
-      async () => reply.code(command.status).send(command.respond(await command.run(underKey))),
-    );
+export function transactionUnderKey<Result>(
+  store: EventStore,
+  idempotency: IdempotencyKey | undefined,
+  statusCode: number,
+  respond: (result: Result) => object,
+) {
+  let committed = false;
+  const transaction: Transaction<Result> = async (work) => {
+    const result = await store.transaction(async (client) => {
+      if (!idempotency) return work(client);
+      if (!(await store.claimIdempotencyKey(client, { ...idempotency, statusCode }))) throw new IdempotencyKeyInUse();
+      const done = await work(client);
+      await store.recordIdempotentResponse(client, idempotency, respond(done));
+      return done;
+    });
+    committed = true;
+    return result;
   };
+  return { transaction, committed: () => committed };
 }
-
-export type ExecuteTransactional = ReturnType<typeof transactionalCommands>;
