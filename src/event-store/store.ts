@@ -251,7 +251,7 @@ export function createEventStore(pool: pg.Pool, options: EventStoreOptions = {})
     },
 
     async findIdempotentResponse(scope: string, key: string): Promise<(IdempotencyRecord & { createdAt: Date }) | undefined> {
-      // Named, like the append it precedes on every request that carries an Idempotency-Key.
+      // Named, like the append: every retry under an Idempotency-Key reads its answer here.
       const result = await pool.query({
         name: 'pams_find_idempotent_response',
         text: `select scope, key, request_hash, status_code, response, created_at from idempotency_keys

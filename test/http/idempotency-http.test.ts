@@ -19,7 +19,8 @@ t.test('Idempotency-Key: a retry answers as the first request did, whatever it w
     app.inject({ method: 'POST', url: `/api/v1${url}`, headers: { ...auth, ...headers }, payload });
   const registered = async () => json<{ id: string }>(await post('/patients', registrationBody())).id;
   const streamTypes = async (id: string) => (await db.store.readStream(id)).map((event) => event.type);
-  const lookups = () => {
+  /** Counts the reads of stored answers until the end of the test `t`. */
+  const lookups = (t: { teardown(fn: () => void): void }) => {
     const find = db.store.findIdempotentResponse;
     let count = 0;
     db.store.findIdempotentResponse = (...args) => {
@@ -33,7 +34,7 @@ t.test('Idempotency-Key: a retry answers as the first request did, whatever it w
   };
 
   t.test('a first keyed command reads no stored answer: its append claims the key', async (t) => {
-    const counted = lookups();
+    const counted = lookups(t);
     const key = { 'idempotency-key': uuid() };
     const body = registrationBody();
     t.equal((await post('/patients', body, key)).statusCode, 201);
