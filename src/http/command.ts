@@ -48,10 +48,10 @@ export interface TransactionalCommand<Result> {
 const locationOf = (request: FastifyRequest, id: unknown) => `${request.url.split('?')[0]}/${id}`;
 
 /**
- * The HTTP edge of every command: honours If-Match and Idempotency-Key, runs the command through
- * the event store and answers. One command on one stream answers `{ id, version, position }` with
- * an ETag (and a Location when it created the record); a transactional command answers what its
- * `respond` makes of the result.
+ * The HTTP edge of every command: runs it through the event store, honouring Idempotency-Key, and
+ * answers. One command on one stream also honours If-Match and answers `{ id, version, position }`
+ * with an ETag (and a Location when it created the record); a transactional command answers what
+ * its `respond` makes of the result.
  */
 export function executeCommand<Command, Event extends DomainEvent, State>(
   request: FastifyRequest,
