@@ -12,6 +12,7 @@ import { healthRoutes } from './health/routes.js';
 import { ANONYMOUS } from './http/actor.js';
 import type { AppDeps } from './http/deps.js';
 import { installCors } from './http/cors.js';
+import { openApiOptions } from './http/openapi.js';
 import { frameworkErrorHandler, installProblemHandlers } from './http/problem.js';
 import { installSecurityHeaders } from './http/security-headers.js';
 import { validatorCompiler } from './http/validation.js';
@@ -99,27 +100,7 @@ export async function buildApp(deps: AppDeps & { kysely: Kysely<Database>; passw
     if (closing) reply.header('connection', 'close');
   });
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'PAMS — Patient Assessment & Management System',
-        version: '1',
-        description:
-          'Commands append events to an append-only store; queries read projections. Errors are RFC 9457 problem+json.',
-      },
-      components: {
-        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
-      },
-      tags: [
-        { name: 'auth', description: 'Signing up and in, sessions, your own account' },
-        { name: 'accounts', description: 'Account management (admins)' },
-        { name: 'practitioners', description: 'Practitioner profiles' },
-        { name: 'patients', description: 'The patient record' },
-        { name: 'health', description: 'Liveness and readiness' },
-      ],
-    },
-  });
+  await app.register(swagger, openApiOptions(deps.config));
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true }, config: { access: { public: true } } }, async () => app.swagger());
 

@@ -36,7 +36,7 @@ export function accountQueryRoutes({ kysely, store, pool, config }: AppDeps & { 
       '/users/me',
       {
         config: { access: { roles: EVERYONE } },
-        schema: { summary: 'Your own account', tags: ['auth'], response: { 200: Me, ...problems(404) } },
+        schema: { operationId: 'getOwnAccount', summary: 'Your own account', tags: ['auth'], response: { 200: Me, ...problems(404) } },
       },
       async (request) => {
         const account = await loadAccount(store, request.actor.id!);
@@ -61,6 +61,7 @@ export function accountQueryRoutes({ kysely, store, pool, config }: AppDeps & { 
       {
         config: { access: { roles: ['admin', 'auditor'] } },
         schema: {
+          operationId: 'listAccounts',
           summary: 'List accounts (account_directory projection), oldest first, keyset-paginated',
           tags: ['accounts'],
           headers: ConsistencyHeaders,

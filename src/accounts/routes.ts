@@ -80,6 +80,7 @@ export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
       {
         config: { access: { public: true }, ...perAddress },
         schema: {
+          operationId: 'registerAccount',
           summary: 'Sign up as a patient (with a new patient record) or a practitioner (pending verification)',
           description: 'AccountRegistered, RoleGranted, AccountLinkedToPatient|AccountLinkedToPractitioner, EmailVerificationRequested; a verification link is mailed.',
           tags: AUTH,
@@ -131,6 +132,7 @@ export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
       {
         config: { access: { public: true } },
         schema: {
+          operationId: 'verifyEmail',
           summary: 'Follow a verification link (EmailVerified)',
           tags: AUTH,
           headers: IdempotencyHeaders,
@@ -153,6 +155,7 @@ export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
       {
         config: { access: { public: true }, ...perAddress },
         schema: {
+          operationId: 'requestEmailVerification',
           summary: 'Mail a new verification link; the answer is the same whether or not the address is known',
           tags: AUTH,
           body: EmailBody,
@@ -182,6 +185,7 @@ export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
       {
         config: { access: { public: true }, ...perAddress },
         schema: {
+          operationId: 'requestPasswordReset',
           summary: 'Mail a password reset link; the answer is the same whether or not the address is known',
           tags: AUTH,
           body: EmailBody,
@@ -213,6 +217,7 @@ export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
       {
         config: { access: { public: true } },
         schema: {
+          operationId: 'resetPassword',
           summary: 'Choose a new password with a reset link (PasswordReset); ends every session',
           tags: AUTH,
           headers: IdempotencyHeaders,
@@ -235,6 +240,7 @@ export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
       {
         config: { access: { roles: EVERYONE } },
         schema: {
+          operationId: 'changePassword',
           summary: 'Change your password (PasswordChanged); ends every session, this one included',
           tags: AUTH,
           body: ChangePasswordBody,
@@ -256,6 +262,7 @@ export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
       {
         config: { access: { roles: EVERYONE } },
         schema: {
+          operationId: 'updateAccountProfile',
           summary: 'Change your name, phone or email (AccountProfileUpdated, EmailChanged)',
           description:
             'Changing the email or phone needs `currentPassword` (400 naming it when missing, 403 `wrong-password` when wrong; wrong guesses are throttled like sign-ins). A new email address is unverified until the link mailed to it is followed; the old one is told of the change.',
@@ -279,6 +286,7 @@ export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
       {
         config: { access: { roles: ['admin'] } },
         schema: {
+          operationId: 'createAccount',
           summary: 'Create a practitioner, auditor or admin account; its owner is mailed a link to choose a password',
           tags: ACCOUNTS,
           headers: IdempotencyHeaders,
@@ -310,6 +318,7 @@ export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
       {
         config: { access: { roles: ['admin'] } },
         schema: {
+          operationId: 'deactivateAccount',
           summary: 'Deactivate an account (AccountDeactivated); its sessions and access tokens stop working at once',
           tags: ACCOUNTS,
           headers: IdempotencyHeaders,

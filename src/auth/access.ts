@@ -50,6 +50,11 @@ export function accessOf(request: FastifyRequest): Access | undefined {
   return request.routeOptions.config.access;
 }
 
+// A token that is sent is checked on every route (tokens.ts), so even a public one refuses a bad one.
+const TOKEN_REFUSED = {
+  401: { ...problems(401)[401], description: 'The Authorization header holds no valid token (this route needs none: send no header)' },
+};
+
 // Routes that plugins register (Swagger UI and its assets) cannot declare a rule themselves.
 const PUBLIC_PLUGIN_PREFIXES = ['/docs'];
 
@@ -78,13 +83,11 @@ export function installAccessControl(app: FastifyInstance<any, any, any, any, an
     const access = route.config?.access;
     if (!access) throw new Error(`Route ${route.method} ${route.url} declares no access rule (config.access).`);
     for (const method of [route.method].flat()) table.push({ method, url: route.url, access });
-    if (!('public' in access)) {
-      route.schema = {
-        ...route.schema,
-        security: [{ bearerAuth: [] }],
-        response: { ...problems(401, 403), ...(route.schema?.response as object | undefined) },
-      };
-    }
+    const response = route.schema?.response as object | undefined;
+    route.schema =
+      'public' in access
+        ? { ...route.schema, security: [], response: { ...TOKEN_REFUSED, ...response } }
+        : { ...route.schema, security: [{ bearerAuth: [] }], response: { ...problems(401, 403), ...response } };
   });
   // Runs after authentication (see tokens.ts) and before the body is even parsed: an anonymous
   // caller learns nothing from validation errors.

@@ -82,7 +82,15 @@ export function healthRoutes({ pool, store, kysely, config }: AppDeps & { kysely
   return async (app) => {
     app.get(
       '/health/live',
-      { config: { access: { public: true } }, schema: { summary: 'The process is up', tags: ['health'], response: { 200: Type.Object({ status: Type.Literal('live') }) } } },
+      {
+        config: { access: { public: true } },
+        schema: {
+          operationId: 'checkLiveness',
+          summary: 'The process is up',
+          tags: ['health'],
+          response: { 200: Type.Object({ status: Type.Literal('live') }) },
+        },
+      },
       async () => ({ status: 'live' as const }),
     );
 
@@ -93,6 +101,7 @@ export function healthRoutes({ pool, store, kysely, config }: AppDeps & { kysely
       {
         config: { access: { public: true } },
         schema: {
+          operationId: 'checkReadiness',
           summary: config.HEALTH_DETAILS
             ? 'Database reachable and migrations applied, with the details of GET /health/details'
             : 'Database reachable and migrations applied',

@@ -54,6 +54,7 @@ export function oidcRoutes(deps: AccountDeps, settings: OidcSettings): FastifyPl
       {
         config: { access: { public: true } },
         schema: {
+          operationId: 'startOidcSignIn',
           summary: "Start signing in with the configured OpenID Connect provider (redirects to the provider's login)",
           tags: TAGS,
           response: { 302: { type: 'null', description: 'To the provider, with state, nonce and a PKCE challenge' } },
@@ -71,6 +72,7 @@ export function oidcRoutes(deps: AccountDeps, settings: OidcSettings): FastifyPl
       {
         config: { access: { public: true } },
         schema: {
+          operationId: 'completeOidcSignIn',
           summary: 'Where the provider sends the browser back: exchanges the code and signs in',
           tags: TAGS,
           // Providers add parameters of their own (iss, session_state, scope): they are ignored.

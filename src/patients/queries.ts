@@ -174,6 +174,7 @@ export function patientQueryRoutes({ kysely, pool, store, config }: AppDeps & { 
         // A patient may list too, and finds only themselves: the list holds what the caller reaches.
         config: { access: { roles: ['patient', 'practitioner', 'admin', 'auditor'] } },
         schema: {
+          operationId: 'listPatients',
           summary: 'List the patients you reach (patient_summary projection), keyset-paginated',
           description:
             'Admins and auditors see every patient; practitioners the patients whose care team they are on; a patient only themselves.',
@@ -210,6 +211,7 @@ export function patientQueryRoutes({ kysely, pool, store, config }: AppDeps & { 
       {
         config: { access: { roles: ['patient', 'practitioner', 'admin', 'auditor'], patientParam: 'id' } },
         schema: {
+          operationId: 'getPatient',
           summary: 'Read a patient (patient_summary projection)',
           tags: TAGS,
           headers: ConsistencyHeaders,
@@ -231,6 +233,7 @@ export function patientQueryRoutes({ kysely, pool, store, config }: AppDeps & { 
       {
         config: { access: { roles: ['patient', 'practitioner', 'admin', 'auditor'], patientParam: 'id' } },
         schema: {
+          operationId: 'getPatientHistory',
           summary: "Every event of the patient's stream, in order: the auditor's replay",
           tags: TAGS,
           params: PatientParams,
@@ -263,6 +266,7 @@ export function patientQueryRoutes({ kysely, pool, store, config }: AppDeps & { 
       {
         config: { access: { roles: ['patient', 'practitioner', 'admin', 'auditor'], patientParam: 'id' } },
         schema: {
+          operationId: 'getCareTeam',
           summary: "The practitioners on a patient's care team (care_team projection)",
           tags: TAGS,
           headers: ConsistencyHeaders,

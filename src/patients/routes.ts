@@ -37,6 +37,7 @@ export function patientCommandRoutes({ store, clock }: AppDeps): FastifyPluginAs
       {
         config: { access: { roles: ['practitioner', 'admin'] } },
         schema: {
+          operationId: 'registerPatient',
           summary: 'Register a patient (RegisterPatient → PatientRegistered)',
           description:
             'A practitioner who registers a patient joins its care team (PractitionerAssignedToPatient, same append); ' +
@@ -97,6 +98,7 @@ export function patientCommandRoutes({ store, clock }: AppDeps): FastifyPluginAs
           access: { roles: ['patient', 'practitioner', 'admin'], patientParam: 'id', patientMayChange: PATIENT_EDITABLE_FIELDS },
         },
         schema: {
+          operationId: 'updatePatientDemographics',
           summary: 'Correct demographics (UpdatePatientDemographics → PatientDemographicsUpdated)',
           description:
             'Only the fields sent change; `null` clears an optional field. A change to nothing appends nothing. ' +
@@ -135,6 +137,7 @@ export function patientCommandRoutes({ store, clock }: AppDeps): FastifyPluginAs
         {
           config: { access: { roles: ['practitioner', 'admin'], patientParam: 'id' } },
           schema: {
+            operationId: `${action}Patient`,
             summary: `${action[0]!.toUpperCase()}${action.slice(1)} a patient record (${type} → Patient${action[0]!.toUpperCase()}${action.slice(1)}d)`,
             tags: TAGS,
             headers: CommandHeaders,
@@ -165,6 +168,7 @@ export function patientCommandRoutes({ store, clock }: AppDeps): FastifyPluginAs
       {
         config: { access: { roles: ['practitioner', 'admin'], patientParam: 'id' } },
         schema: {
+          operationId: 'assignPractitioner',
           summary: 'Assign a practitioner to the care team (AssignPractitioner → PractitionerAssignedToPatient)',
           description:
             'Admins and practitioners already on the team may assign; only a verified practitioner can join. ' +
@@ -199,6 +203,7 @@ export function patientCommandRoutes({ store, clock }: AppDeps): FastifyPluginAs
       {
         config: { access: { roles: ['practitioner', 'admin'], patientParam: 'id' } },
         schema: {
+          operationId: 'unassignPractitioner',
           summary: 'Remove a practitioner from the care team (UnassignPractitioner → PractitionerUnassignedFromPatient)',
           description: 'Admins and practitioners on the team may remove anyone from it, themselves included. Removing someone not on the team appends nothing.',
           tags: TAGS,

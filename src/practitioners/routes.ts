@@ -13,6 +13,7 @@ export function practitionerRoutes({ store, clock }: AppDeps): FastifyPluginAsyn
       {
         config: { access: { roles: ['admin'] } },
         schema: {
+          operationId: 'verifyPractitioner',
           summary: 'Verify a pending practitioner (VerifyPractitioner → PractitionerVerified); only then can they join care teams',
           tags: ['practitioners'],
           headers: CommandHeaders,

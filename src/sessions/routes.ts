@@ -30,6 +30,7 @@ export function sessionRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
       {
         config: { access: { public: true } },
         schema: {
+          operationId: 'signIn',
           summary: 'Sign in with email, phone or username and password',
           description:
             'Repeated failures lock the guessing address out of the account and slow the account itself down (429 with Retry-After); 503 with Retry-After while too many passwords are being checked.',
@@ -62,6 +63,7 @@ export function sessionRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
       {
         config: { access: { public: true } },
         schema: {
+          operationId: 'refreshSession',
           summary: 'Exchange a refresh token for a new pair; a token used twice ends its whole session',
           tags: TAGS,
           body: RefreshBody,
@@ -109,6 +111,7 @@ export function sessionRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
       {
         config: { access: { public: true } },
         schema: {
+          operationId: 'signOut',
           summary: 'End the session of a refresh token; its access tokens stop working too',
           tags: TAGS,
           body: RefreshBody,
