@@ -50,7 +50,8 @@ const Environment = Type.Object({
   // in the mail_outbox table for a developer to read.
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
   MAIL_FROM: Type.String({ default: 'PAMS <no-reply@pams.invalid>' }),
-  // Where the links in mail point: the web app that turns them into API calls.
+  // Where the links in mail point: the web app that turns them into API calls. Its origin is also
+  // the server the OpenAPI document names.
   APP_BASE_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:3000' }),
   // Whether anyone may see, on GET /health/ready, the pending migrations and projection lag that
   // admins read on GET /health/details; counting the lag reads up to 100,000 events per call.
