@@ -8,9 +8,9 @@ import type { Config } from '../config.js';
 const VALIDATOR_ONLY_KEYWORDS = new Set(['errorMessage']);
 
 /**
- * A copy of `value` without the validator's own keywords. A copy, because the document's schemas
- * are the very objects the validator reads its messages from. Only keywords with a string value
- * go: a property that happens to be named `errorMessage` is a schema, an object.
+ * A copy of `value` without the validator's own keywords: a copy, because the validator reads its
+ * messages from the route schemas, which must keep them. Only keywords with a string value go: a
+ * property that happens to be named `errorMessage` is a schema, an object.
  */
 export function withoutValidatorKeywords<T>(value: T): T {
   if (Array.isArray(value)) return value.map(withoutValidatorKeywords) as T;
