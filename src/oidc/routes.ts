@@ -134,6 +134,7 @@ export function oidcCodeExchangeRoutes(deps: AppDeps): FastifyPluginAsyncTypebox
       {
         config: { access: { public: true } },
         schema: {
+          operationId: 'exchangeOidcSignInCode',
           summary: 'Exchange the one-time code of an OpenID Connect sign-in (OIDC_APP_REDIRECT) for a token pair',
           description: 'A code works once, for a minute.',
           tags: TAGS,

@@ -42,6 +42,7 @@ const OPERATION_IDS: Record<string, string> = {
   'POST /api/v1/auth/logout': 'signOut',
   'GET /api/v1/auth/oidc/login': 'startOidcSignIn',
   'GET /api/v1/auth/oidc/callback': 'completeOidcSignIn',
+  'POST /api/v1/auth/oidc/exchange': 'exchangeOidcSignInCode',
   'POST /api/v1/auth/register': 'registerAccount',
   'POST /api/v1/auth/verify-email': 'verifyEmail',
   'POST /api/v1/auth/resend-verification': 'requestEmailVerification',
