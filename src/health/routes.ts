@@ -120,6 +120,7 @@ export function healthRoutes({ pool, store, kysely, config }: AppDeps & { kysely
       {
         config: { access: { roles: ['admin'] } },
         schema: {
+          operationId: 'getHealthDetails',
           summary: 'Readiness with the pending migrations and how far behind each projection is',
           tags: ['health'],
           response: { 200: HealthDetails, 503: HealthDetails },

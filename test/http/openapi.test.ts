@@ -25,6 +25,7 @@ const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'
 const OPERATION_IDS: Record<string, string> = {
   'GET /health/live': 'checkLiveness',
   'GET /health/ready': 'checkReadiness',
+  'GET /health/details': 'getHealthDetails',
 
   'POST /api/v1/patients': 'registerPatient',
   'GET /api/v1/patients': 'listPatients',
