@@ -54,7 +54,7 @@ export async function buildApp(deps: AppDeps & { kysely: Kysely<Database>; passw
 
   app.setValidatorCompiler(validatorCompiler);
   installProblemHandlers(app);
-  await installSecurityHeaders(app, { https: deps.config.APP_BASE_URL.startsWith('https://') });
+  installSecurityHeaders(app, { https: deps.config.APP_BASE_URL.startsWith('https://') });
   await installCors(app, corsOrigins(deps.config));
   app.decorateRequest('actor', null as never);
   app.addHook('onRequest', async (request) => {
