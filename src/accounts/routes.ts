@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { PoolClient } from 'pg';
 import type { AppendResult, EventMetadata } from '../event-store/types.js';
 import { forbidden } from '../auth/access.js';
@@ -8,7 +8,6 @@ import { handleCommand } from '../event-store/command-handler.js';
 import { eventMetadata } from '../http/actor.js';
 import { executeCommand } from '../http/command.js';
 import type { AccountDeps } from '../http/deps.js';
-import type { Transaction } from '../http/idempotency.js';
 import { CommandResult, IdempotencyHeaders, problems } from '../http/schemas.js';
 import { revokeAllSessions } from '../sessions/refresh-tokens.js';
 import { recentlyIssued } from './credentials.js';
@@ -52,24 +51,32 @@ export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
   const created = ({ accountId, ...rest }: CreatedAccount) => ({ id: accountId, ...rest });
 
   /**
-   * Mails a link to the active account behind the request's email, at most once a minute. The
-   * caller answers the same whether or not there is one.
+   * Mails a link to the active account behind the request's email, at most once a minute, and
+   * answers 202 the same whether or not there is one.
    */
-  async function mailIfKnown(
+  function mailIfKnown(
     request: FastifyRequest,
+    reply: FastifyReply,
     email: string,
     purpose: 'verify-email' | 'reset-password',
     wanted: (account: Account) => boolean,
     send: (client: PoolClient, account: Account, metadata: EventMetadata, now: Date) => Promise<unknown>,
-    transaction: Transaction<unknown>,
   ) {
-    const now = clock();
-    const accountId = await accountIdByEmail(store, email);
-    const account = accountId && (await loadAccount(store, accountId));
-    if (!account || account.status !== 'active' || !wanted(account)) return;
-    await transaction(async (client) => {
-      if (await recentlyIssued(client, account.accountId, purpose, now, RESEND_AFTER_SECONDS)) return;
-      await send(client, account, { ...eventMetadata(request), actorId: null, actorRole: 'anonymous' }, now);
+    return executeCommand(request, reply, {
+      store,
+      status: 202,
+      idempotency: 'ignored',
+      inTransaction: async (transaction) => {
+        const now = clock();
+        const accountId = await accountIdByEmail(store, email);
+        const account = accountId && (await loadAccount(store, accountId));
+        if (!account || account.status !== 'active' || !wanted(account)) return;
+        await transaction(async (client) => {
+          if (await recentlyIssued(client, account.accountId, purpose, now, RESEND_AFTER_SECONDS)) return;
+          await send(client, account, { ...eventMetadata(request), actorId: null, actorRole: 'anonymous' }, now);
+        });
+      },
+      respond: () => ({ detail: MAYBE_SENT }),
     });
   }
   return async (app) => {
@@ -163,21 +170,9 @@ export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) =>
-        executeCommand(request, reply, {
-          store,
-          status: 202,
-          idempotency: 'ignored',
-          inTransaction: (transaction) =>
-            mailIfKnown(
-              request,
-              request.body.email,
-              'verify-email',
-              (account) => !account.emailVerified,
-              (client, account, metadata, now) => sendVerificationLink(deps, client, account, metadata, now),
-              transaction,
-            ),
-          respond: () => ({ detail: MAYBE_SENT }),
-        }),
+        mailIfKnown(request, reply, request.body.email, 'verify-email', (account) => !account.emailVerified, (client, account, metadata, now) =>
+          sendVerificationLink(deps, client, account, metadata, now),
+        ),
     );
 
     app.post(
@@ -193,23 +188,11 @@ export function accountRoutes(deps: AccountDeps): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) =>
-        executeCommand(request, reply, {
-          store,
-          status: 202,
-          idempotency: 'ignored',
-          inTransaction: (transaction) =>
-            mailIfKnown(
-              request,
-              request.body.email,
-              'reset-password',
-              // Only to a proven address: an unverified one may not be the owner's (it may have
-              // been typed wrong, or put there with a stolen access token).
-              (account) => account.emailVerified,
-              (client, account, metadata, now) => sendPasswordLink(deps, client, account, metadata, now, 'reset'),
-              transaction,
-            ),
-          respond: () => ({ detail: MAYBE_SENT }),
-        }),
+        // Only to a proven address: an unverified one may not be the owner's (it may have been
+        // typed wrong, or put there with a stolen access token).
+        mailIfKnown(request, reply, request.body.email, 'reset-password', (account) => account.emailVerified, (client, account, metadata, now) =>
+          sendPasswordLink(deps, client, account, metadata, now, 'reset'),
+        ),
     );
 
     app.post(
